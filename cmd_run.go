@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/circleguard/circleguard/internal/admin"
+	"github.com/circleguard/circleguard/internal/engine"
+	"github.com/circleguard/circleguard/worker"
+)
+
+// cmdRun is `circleguard run`: the stream worker and its admin server.
+func cmdRun(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	loader := newConfigLoader(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loader.load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+
+	eng, err := engine.New(cfg.Decision)
+	if err != nil {
+		return err
+	}
+	reg := newRegistry()
+	w, err := worker.New(cfg.Kafka, cfg.Worker, eng, worker.NewMetrics(reg), log)
+	if err != nil {
+		return err
+	}
+	log.Info("circleguard starting", "version", version(), "brokers", cfg.Kafka.Brokers,
+		"rules_version", eng.RulesVersion(), "model_version", eng.ModelVersion())
+	return runWithAdmin(ctx, cfg.Admin, reg, w.Ready, log, w.Run)
+}
+
+// newRegistry returns a registry with the Go and process collectors: no
+// global registry anywhere.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "circleguard_build_info",
+		Help: "Always 1; the version label says which build runs.",
+	}, []string{"version"})
+	buildInfo.WithLabelValues(version()).Set(1)
+	reg.MustRegister(buildInfo)
+	return reg
+}
+
+// runWithAdmin runs fn beside the admin server (when cfg.Addr is set) and
+// stops the server once fn returns.
+func runWithAdmin(ctx context.Context, cfg admin.Config, reg *prometheus.Registry, ready func() bool, log *slog.Logger, fn func(context.Context) error) error {
+	if cfg.Addr == "" {
+		return fn(ctx)
+	}
+	srv, err := admin.Listen(cfg, reg, ready, log)
+	if err != nil {
+		return err
+	}
+	log.Info("admin server listening", "addr", "http://"+srv.Addr(), "endpoints", "/metrics /healthz /readyz")
+	sctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var serveErr error
+	wg.Go(func() { serveErr = srv.Serve(sctx) })
+	err = fn(ctx)
+	stop()
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	return serveErr
+}

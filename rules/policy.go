@@ -1,0 +1,145 @@
+package rules
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/circleguard/circleguard/internal/verdict"
+)
+
+// Config is the decision policy.
+type Config struct {
+	// LabelThreshold is the per-label score at which a label fires.
+	// Default: 0.5.
+	LabelThreshold float64 `yaml:"label_threshold"`
+	// BlockThreshold escalates a post whose overall score reaches it to block,
+	// whatever its labels' actions. Default: 0.95.
+	BlockThreshold float64 `yaml:"block_threshold"`
+	// Actions maps each label to the action it earns when it fires.
+	// Default: sales limit, brushing limit, mlm review, fraud review.
+	Actions map[string]string `yaml:"actions"`
+}
+
+// DefaultConfig returns the defaults documented on Config.
+func DefaultConfig() Config {
+	return Config{
+		LabelThreshold: 0.5,
+		BlockThreshold: 0.95,
+		Actions: map[string]string{
+			verdict.LabelSales:    verdict.Limit,
+			verdict.LabelBrushing: verdict.Limit,
+			verdict.LabelMLM:      verdict.Review,
+			verdict.LabelFraud:    verdict.Review,
+		},
+	}
+}
+
+// Validate reports the first problem with c.
+func (c Config) Validate() error {
+	if !(c.LabelThreshold > 0 && c.LabelThreshold <= 1) {
+		return fmt.Errorf("label_threshold %v: must be in (0, 1]", c.LabelThreshold)
+	}
+	if !(c.BlockThreshold > 0 && c.BlockThreshold <= 1) {
+		return fmt.Errorf("block_threshold %v: must be in (0, 1]", c.BlockThreshold)
+	}
+	for label, action := range c.Actions {
+		if !slices.Contains(verdict.Labels, label) {
+			return fmt.Errorf("actions: unknown label %q (known: %v)", label, verdict.Labels)
+		}
+		if verdict.Severity(action) < 0 {
+			return fmt.Errorf("actions: label %s: unknown action %q (known: %v)", label, action, verdict.Actions)
+		}
+	}
+	for _, label := range verdict.Labels {
+		if _, ok := c.Actions[label]; !ok {
+			return fmt.Errorf("actions: no action for label %s", label)
+		}
+	}
+	return nil
+}
+
+// Policy decides. Build it with New.
+type Policy struct {
+	cfg     Config
+	actions [4]int // severity per label, indexed like verdict.Labels
+	version string
+}
+
+// New validates cfg and returns its Policy.
+func New(cfg Config) (*Policy, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("decision policy: %w", err)
+	}
+	p := &Policy{cfg: cfg}
+	for i, l := range verdict.Labels {
+		p.actions[i] = verdict.Severity(cfg.Actions[l])
+	}
+	b, _ := json.Marshal(cfg) // maps marshal with sorted keys: a stable hash
+	sum := sha256.Sum256(b)
+	p.version = "policy-" + hex.EncodeToString(sum[:6])
+	return p, nil
+}
+
+// Version is a content hash of the policy, reported as rules_version.
+func (p *Policy) Version() string { return p.version }
+
+// Decision is the outcome of Decide.
+type Decision struct {
+	Action string
+	Labels []string // in the order of verdict.Labels; nil when clean
+	Score  float64  // the highest per-label score, in 0..1
+}
+
+// Decide combines reasons into a decision. Reasons without a label, or with
+// a label Policy does not know, do not count.
+func (p *Policy) Decide(reasons []verdict.Reason) Decision {
+	var miss [4]float64 // product of (1 - score) per label
+	for i := range miss {
+		miss[i] = 1
+	}
+	for _, r := range reasons {
+		if i := labelIndex(r.Label); i >= 0 {
+			miss[i] *= 1 - clamp01(r.Score)
+		}
+	}
+	d := Decision{Action: verdict.Allow}
+	sev := 0
+	for i, m := range miss {
+		s := 1 - m
+		d.Score = math.Max(d.Score, s)
+		if s >= p.cfg.LabelThreshold {
+			d.Labels = append(d.Labels, verdict.Labels[i])
+			sev = max(sev, p.actions[i])
+		}
+	}
+	if d.Score >= p.cfg.BlockThreshold {
+		sev = verdict.Severity(verdict.Block)
+	}
+	d.Action = verdict.Actions[sev]
+	return d
+}
+
+func labelIndex(l string) int {
+	switch l {
+	case verdict.LabelSales:
+		return 0
+	case verdict.LabelBrushing:
+		return 1
+	case verdict.LabelMLM:
+		return 2
+	case verdict.LabelFraud:
+		return 3
+	}
+	return -1
+}
+
+func clamp01(x float64) float64 {
+	if !(x > 0) { // also NaN
+		return 0
+	}
+	return math.Min(x, 1)
+}

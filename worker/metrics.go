@@ -1,0 +1,122 @@
+package worker
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/circleguard/circleguard/internal/post"
+	"github.com/circleguard/circleguard/internal/verdict"
+)
+
+// Metrics are the worker's Prometheus metrics. Every label is bounded: no
+// post or author IDs. docs/metrics.md lists them all.
+type Metrics struct {
+	PostsConsumed     prometheus.Counter
+	Verdicts          *prometheus.CounterVec // action, label (the primary label, or "none")
+	Reasons           *prometheus.CounterVec // kind, id: what fired in acknowledged verdicts
+	DeadLetters       *prometheus.CounterVec // reason
+	Processing        prometheus.Histogram   // seconds of analysis per post
+	EndToEnd          prometheus.Histogram   // seconds from input append to output acknowledgement
+	BatchSize         prometheus.Histogram
+	ProduceErrors     prometheus.Counter
+	Commits           prometheus.Counter
+	CommitErrors      prometheus.Counter
+	FetchErrors       prometheus.Counter
+	InFlight          prometheus.Gauge
+	ConsumerLag       *prometheus.GaugeVec // partition
+	LagPollErrors     prometheus.Counter
+	CommittedOffset   *prometheus.GaugeVec // partition
+	Redeliveries      prometheus.Counter
+	ShutdownAbandoned prometheus.Counter
+}
+
+// NewMetrics creates the worker's metrics and registers them with reg.
+// Label combinations that dashboards expect are initialised at zero so that
+// every series exists from the first scrape.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		PostsConsumed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_posts_consumed_total",
+			Help: "Input messages fetched from the posts topic.",
+		}),
+		Verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "circleguard_verdicts_total",
+			Help: "Verdicts acknowledged by the broker, by action and primary label (none for clean posts).",
+		}, []string{"action", "label"}),
+		Reasons: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "circleguard_reasons_total",
+			Help: "Reasons in acknowledged verdicts, by kind (signal, rule, classifier, repetition) and id (a fixed signal or rule id).",
+		}, []string{"kind", "id"}),
+		DeadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "circleguard_dead_letters_total",
+			Help: "Bad input messages copied to the dead-letter topic and acknowledged, by reason.",
+		}, []string{"reason"}),
+		Processing: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "circleguard_processing_seconds",
+			Help:    "Time to decode, analyse and encode one post.",
+			Buckets: prometheus.ExponentialBuckets(2e-6, 2.5, 12), // 2µs .. ~48ms
+		}),
+		EndToEnd: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "circleguard_end_to_end_seconds",
+			Help:    "Time from a post's append to the posts topic to its verdict's acknowledgement.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16), // 1ms .. ~33s
+		}),
+		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "circleguard_batch_size_messages",
+			Help:    "Messages per processed batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 7), // 1 .. 4096
+		}),
+		ProduceErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_produce_errors_total",
+			Help: "Failed attempts to write a batch of verdicts or dead letters; the batch is retried.",
+		}),
+		Commits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_commits_total",
+			Help: "Successful offset commits.",
+		}),
+		CommitErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_commit_errors_total",
+			Help: "Failed offset commits; the offsets are committed again later.",
+		}),
+		FetchErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_fetch_errors_total",
+			Help: "Errors returned while fetching from the posts topic.",
+		}),
+		InFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "circleguard_in_flight_posts",
+			Help: "Posts fetched whose verdict or dead letter is not yet acknowledged.",
+		}),
+		ConsumerLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "circleguard_consumer_lag_messages",
+			Help: "Messages between the group's committed offset and the end of each posts partition, from the broker's offsets.",
+		}, []string{"partition"}),
+		LagPollErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_lag_poll_errors_total",
+			Help: "Failed attempts to read offsets from the broker for the lag gauge.",
+		}),
+		CommittedOffset: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "circleguard_committed_offset",
+			Help: "Last offset this instance committed per posts partition (Kafka's next-to-read offset).",
+		}, []string{"partition"}),
+		Redeliveries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_redeliveries_total",
+			Help: "Times a partition's offsets went backwards (a rebalance or restart redelivers posts).",
+		}),
+		ShutdownAbandoned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_shutdown_abandoned_posts_total",
+			Help: "Posts still in flight when the shutdown deadline passed; they are redelivered to the group.",
+		}),
+	}
+	reg.MustRegister(m.PostsConsumed, m.Verdicts, m.Reasons, m.DeadLetters, m.Processing, m.EndToEnd,
+		m.BatchSize, m.ProduceErrors, m.Commits, m.CommitErrors, m.FetchErrors, m.InFlight,
+		m.ConsumerLag, m.LagPollErrors, m.CommittedOffset, m.Redeliveries, m.ShutdownAbandoned)
+	for _, a := range verdict.Actions {
+		m.Verdicts.WithLabelValues(a, "none")
+		for _, l := range verdict.Labels {
+			m.Verdicts.WithLabelValues(a, l)
+		}
+	}
+	for _, r := range post.Reasons {
+		m.DeadLetters.WithLabelValues(r)
+	}
+	return m
+}
