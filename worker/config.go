@@ -40,6 +40,10 @@ type KafkaConfig struct {
 	// larger is truncated and says so in a header (the original stays at its
 	// source offset). Default: 1048576.
 	MaxMessageBytes int `yaml:"max_message_bytes"`
+	// SessionTimeout is how long the group coordinator waits for a silent
+	// instance (crashed, partitioned) before its partitions move to the
+	// others. Default: 10s.
+	SessionTimeout time.Duration `yaml:"session_timeout"`
 }
 
 // DefaultKafkaConfig returns the defaults documented on KafkaConfig.
@@ -56,6 +60,7 @@ func DefaultKafkaConfig() KafkaConfig {
 		ReplicationFactor: 1,
 		StartOffset:       "earliest",
 		MaxMessageBytes:   1 << 20,
+		SessionTimeout:    10 * time.Second,
 	}
 }
 
@@ -81,6 +86,9 @@ func (c KafkaConfig) Validate() error {
 	}
 	if c.MaxMessageBytes < 64<<10 {
 		errs = append(errs, fmt.Errorf("max_message_bytes %d: must be at least 65536", c.MaxMessageBytes))
+	}
+	if c.SessionTimeout < time.Second || c.SessionTimeout > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("session_timeout %v: must be in 1s..5m", c.SessionTimeout))
 	}
 	if c.StartOffset != "earliest" && c.StartOffset != "latest" {
 		errs = append(errs, fmt.Errorf("start_offset %q: must be earliest or latest", c.StartOffset))

@@ -113,6 +113,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		CommitInterval:        0, // synchronous: the commit loop commits what the tracker allows
 		StartOffset:           start,
 		WatchPartitionChanges: true,
+		SessionTimeout:        w.kcfg.SessionTimeout,
+		HeartbeatInterval:     w.kcfg.SessionTimeout / 5,
 		ErrorLogger:           kafkaLog,
 	})
 	writer := &kafka.Writer{

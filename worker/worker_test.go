@@ -34,6 +34,29 @@ func TestWorkerEmbedded(t *testing.T) {
 	testPipeline(t, cluster.ListenAddrs()[0], 2000, 50)
 }
 
+func TestWorkerMissingTopics(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "posts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	kcfg := worker.DefaultKafkaConfig()
+	kcfg.Brokers = cluster.ListenAddrs()
+	kcfg.CreateTopics = false
+	eng, _ := engine.New(rules.DefaultConfig())
+	w, err := worker.New(kcfg, worker.DefaultConfig(), eng, worker.NewMetrics(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = w.Run(ctx)
+	want := "kafka: missing topics verdicts, posts.dlq; create them or set kafka.create_topics: true"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Run error = %v, want %q", err, want)
+	}
+}
+
 func TestIntegrationWorker(t *testing.T) {
 	testPipeline(t, kafkatest.Broker(t), 20000, 300)
 }

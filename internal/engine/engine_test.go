@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/circleguard/circleguard/internal/gen"
+	"github.com/circleguard/circleguard/internal/post"
+	"github.com/circleguard/circleguard/internal/verdict"
+	"github.com/circleguard/circleguard/rules"
+)
+
+func newEngine(t testing.TB) *Engine {
+	t.Helper()
+	e, err := New(rules.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestDecide(t *testing.T) {
+	e := newEngine(t)
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		text       string
+		wantAction string
+		wantLabel  string // must be among the labels; "" = clean
+	}{
+		{"greeting", "早安☀️", verdict.Allow, ""},
+		{"family", "周末带娃去公园放风筝，天气真好", verdict.Allow, ""},
+		{"english daily", "Had dinner with my parents tonight, so grateful", verdict.Allow, ""},
+		{"obfuscated ad", "正品面膜 ¥99 包邮！加薇 信 V❤ abc12345 咨询下单", verdict.Limit, verdict.LabelSales},
+		{"recruitment", "诚招一级代理，零门槛，宝妈在家也能月入过万，加微信 mlm888", verdict.Review, verdict.LabelMLM},
+		{"prize fee", "恭喜您中奖了！领奖需先缴纳手续费200元", verdict.Review, verdict.LabelFraud},
+		{"english fraud", "Guaranteed returns, risk-free, double your money in a week! DM me", verdict.Review, verdict.LabelFraud},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := post.Post{ID: "p1", AuthorID: "a1", Text: tt.text, CreatedAt: now.Add(-time.Hour)}
+			v := e.Decide(&p, now)
+			if v.Action != tt.wantAction {
+				t.Errorf("action = %s, want %s (verdict %+v)", v.Action, tt.wantAction, v)
+			}
+			if tt.wantLabel == "" && len(v.Labels) != 0 || tt.wantLabel != "" && !slices.Contains(v.Labels, tt.wantLabel) {
+				t.Errorf("labels = %v, want %q", v.Labels, tt.wantLabel)
+			}
+			if v.Action != verdict.Allow && len(v.Reasons) == 0 {
+				t.Errorf("a %s verdict without reasons", v.Action)
+			}
+			if v.PostID != "p1" || v.AuthorID != "a1" || !v.DecidedAt.Equal(now) || !v.CreatedAt.Equal(p.CreatedAt) ||
+				v.RulesVersion != e.RulesVersion() || v.ModelVersion != e.ModelVersion() {
+				t.Errorf("verdict fields: %+v", v)
+			}
+		})
+	}
+}
+
+// TestDecideOnGeneratedStream measures the first decision path against the
+// generator's ground truth and guards against regressions: ordinary posts
+// must almost never be flagged, and most spam must be.
+func TestDecideOnGeneratedStream(t *testing.T) {
+	e := newEngine(t)
+	g, err := gen.New(gen.Config{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type tally struct{ n, flagged, labelHit int }
+	byKind := map[gen.Kind]*tally{}
+	for range 20000 {
+		it := g.Next()
+		v := e.Decide(&it.Post, time.Now())
+		tl := byKind[it.Truth.Kind]
+		if tl == nil {
+			tl = &tally{}
+			byKind[it.Truth.Kind] = tl
+		}
+		tl.n++
+		if v.Action != verdict.Allow {
+			tl.flagged++
+		}
+		for _, l := range it.Truth.Labels {
+			if l != verdict.LabelBrushing && slices.Contains(v.Labels, l) {
+				tl.labelHit++
+				break
+			}
+		}
+	}
+	for _, k := range gen.Kinds {
+		tl := byKind[k]
+		t.Logf("%-8s %5d posts, %5.1f%% flagged, %5.1f%% with a true label", k, tl.n, 100*float64(tl.flagged)/float64(tl.n), 100*float64(tl.labelHit)/float64(tl.n))
+	}
+	if fp := float64(byKind[gen.Normal].flagged) / float64(byKind[gen.Normal].n); fp > 0.02 {
+		t.Errorf("%.1f%% of ordinary posts flagged, want at most 2%%", 100*fp)
+	}
+	var spam, hit int
+	for _, k := range []gen.Kind{gen.Brusher, gen.Network, gen.MLM, gen.Fraud} {
+		spam += byKind[k].n
+		hit += byKind[k].flagged
+	}
+	if recall := float64(hit) / float64(spam); recall < 0.6 {
+		t.Errorf("only %.1f%% of spam flagged, want at least 60%%", 100*recall)
+	}
+}
+
+func BenchmarkDecide(b *testing.B) {
+	e := newEngine(b)
+	g, _ := gen.New(gen.Config{Seed: 1})
+	posts := make([]post.Post, 1024)
+	for i := range posts {
+		posts[i] = g.Next().Post
+	}
+	now := time.Now()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e.Decide(&posts[i%len(posts)], now)
+		i++
+	}
+}

@@ -1,0 +1,115 @@
+package rules
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/circleguard/circleguard/internal/verdict"
+)
+
+func TestDecide(t *testing.T) {
+	p, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := func(label string, score float64) verdict.Reason {
+		return verdict.Reason{Kind: "signal", ID: "x", Label: label, Score: score}
+	}
+	tests := []struct {
+		name       string
+		reasons    []verdict.Reason
+		wantAction string
+		wantLabels []string
+		wantScore  float64
+	}{
+		{"nothing", nil, verdict.Allow, nil, 0},
+		{"neutral evidence", []verdict.Reason{r("", 0.9)}, verdict.Allow, nil, 0},
+		{"weak sales", []verdict.Reason{r("sales", 0.3)}, verdict.Allow, nil, 0.3},
+		{"noisy-or crosses threshold", []verdict.Reason{r("sales", 0.3), r("sales", 0.3)}, verdict.Limit, []string{"sales"}, 0.51},
+		{"mlm reviews", []verdict.Reason{r("mlm", 0.6)}, verdict.Review, []string{"mlm"}, 0.6},
+		{"strongest action wins", []verdict.Reason{r("sales", 0.6), r("fraud", 0.7)}, verdict.Review, []string{"sales", "fraud"}, 0.7},
+		{"block threshold", []verdict.Reason{r("fraud", 0.8), r("fraud", 0.8)}, verdict.Block, []string{"fraud"}, 0.96},
+		{"unknown label ignored", []verdict.Reason{r("spam", 1)}, verdict.Allow, nil, 0},
+		{"scores clamped", []verdict.Reason{r("sales", 7), r("mlm", -3)}, verdict.Block, []string{"sales"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := p.Decide(tt.reasons)
+			if d.Action != tt.wantAction || !slices.Equal(d.Labels, tt.wantLabels) || abs(d.Score-tt.wantScore) > 1e-9 {
+				t.Fatalf("Decide = %+v, want action %s labels %v score %v", d, tt.wantAction, tt.wantLabels, tt.wantScore)
+			}
+		})
+	}
+}
+
+func TestDecideMonotone(t *testing.T) {
+	p, _ := New(DefaultConfig())
+	var reasons []verdict.Reason
+	last := -1.0
+	lastSev := -1
+	for _, l := range []string{"sales", "mlm", "fraud", "sales", "fraud", "fraud"} {
+		reasons = append(reasons, verdict.Reason{Label: l, Score: 0.4})
+		d := p.Decide(reasons)
+		if d.Score < last || verdict.Severity(d.Action) < lastSev {
+			t.Fatalf("adding evidence lowered the decision: %+v after score %v", d, last)
+		}
+		last, lastSev = d.Score, verdict.Severity(d.Action)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	mod := func(f func(*Config)) Config { c := DefaultConfig(); f(&c); return c }
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"zero threshold", mod(func(c *Config) { c.LabelThreshold = 0 }), "label_threshold"},
+		{"block above 1", mod(func(c *Config) { c.BlockThreshold = 1.5 }), "block_threshold"},
+		{"unknown label", mod(func(c *Config) { c.Actions = map[string]string{"spam": "block"} }), `unknown label "spam"`},
+		{"unknown action", mod(func(c *Config) { c.Actions["fraud"] = "ban" }), `unknown action "ban"`},
+		{"missing label", mod(func(c *Config) { delete(c.Actions, "mlm") }), "no action for label mlm"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestVersionIsContentHash(t *testing.T) {
+	a, _ := New(DefaultConfig())
+	b, _ := New(DefaultConfig())
+	c, _ := New(func() Config { c := DefaultConfig(); c.Actions["sales"] = verdict.Review; return c }())
+	if a.Version() != b.Version() || a.Version() == c.Version() || !strings.HasPrefix(a.Version(), "policy-") {
+		t.Fatalf("versions %s %s %s", a.Version(), b.Version(), c.Version())
+	}
+}
+
+func TestLabelIndexMatchesLabels(t *testing.T) {
+	for i, l := range verdict.Labels {
+		if labelIndex(l) != i {
+			t.Fatalf("labelIndex(%s) = %d, want %d", l, labelIndex(l), i)
+		}
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func BenchmarkDecide(b *testing.B) {
+	p, _ := New(DefaultConfig())
+	reasons := []verdict.Reason{{Label: "sales", Score: 0.45}, {Label: "sales", Score: 0.3}, {Label: "mlm", Score: 0.25}}
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Decide(reasons)
+	}
+}
