@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -78,7 +77,7 @@ func newTopics(prefix string) topics {
 type workerProc struct {
 	cmd   *exec.Cmd
 	admin string
-	logs  *bytes.Buffer
+	logs  *lockedWriter
 	done  chan error
 }
 
@@ -91,9 +90,9 @@ func startWorker(t *testing.T, broker string, tp topics, extra ...string) *worke
 		"-kafka-partitions", "6", "-admin-addr", admin, "-worker-lag-interval", "500ms",
 	}, extra...)
 	cmd := exec.Command(binary(t), args...)
-	logs := &bytes.Buffer{}
-	cmd.Stderr = &lockedWriter{w: logs}
-	cmd.Stdout = cmd.Stderr
+	logs := &lockedWriter{}
+	cmd.Stderr = logs
+	cmd.Stdout = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -121,15 +120,22 @@ func startWorker(t *testing.T, broker string, tp topics, extra ...string) *worke
 	}
 }
 
+// lockedWriter collects a process's output; safe for concurrent use.
 type lockedWriter struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.b.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // stop sends SIGTERM and waits for a clean exit.
@@ -379,25 +385,31 @@ func TestIntegrationCrash(t *testing.T) {
 		t.Fatalf("produce: %v", err)
 	}
 	w := startWorker(t, broker, tp)
-	c := &kafka.Client{Addr: kafka.TCP(broker)}
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		lag, err := worker.Lag(context.Background(), c, tp.group, tp.posts)
-		var sum int64
-		for _, n := range lag {
-			sum += n
-		}
-		if err == nil && sum == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("lag still %d (err %v) after 3 minutes\n%s", sum, err, w.logs)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	waitLagZero(t, broker, tp, 3*time.Minute, w.logs)
 	w.stop(t)
 
-	// Count the answers per input offset.
+	a := countAnswers(t, broker, tp)
+	kafkatest.Report(t, fmt.Sprintf("%d kill -9 during the stream, %s", kills, a))
+	if a.inputs != total {
+		t.Errorf("inputs = %d, want %d", a.inputs, total)
+	}
+	if a.lost != 0 {
+		t.Errorf("lost = %d, want 0", a.lost)
+	}
+}
+
+// answers counts, per input offset, the verdicts and dead letters that name it.
+type answers struct {
+	inputs, verdicts, dead, lost, duplicated int
+}
+
+func (a answers) String() string {
+	return fmt.Sprintf("%d posts in, %d verdicts + %d dead letters out, lost %d, duplicated %d",
+		a.inputs, a.verdicts, a.dead, a.lost, a.duplicated)
+}
+
+func countAnswers(t *testing.T, broker string, tp topics) answers {
+	t.Helper()
 	type src struct {
 		p int
 		o int64
@@ -424,28 +436,70 @@ func TestIntegrationCrash(t *testing.T) {
 		}
 		count[s]++
 	}
-	var lost, dup int
-	ends := kafkatest.EndOffsets(t, broker, tp.posts)
-	var inputs int64
-	for p, end := range ends {
-		inputs += end
+	a := answers{verdicts: len(verdicts), dead: len(dead)}
+	for p, end := range kafkatest.EndOffsets(t, broker, tp.posts) {
+		a.inputs += int(end)
 		for o := int64(0); o < end; o++ {
 			switch n := count[src{p, o}]; {
 			case n == 0:
-				lost++
+				a.lost++
 			case n > 1:
-				dup += n - 1
+				a.duplicated += n - 1
 			}
 		}
 	}
-	summary := fmt.Sprintf("crash test: %d kill -9, %d posts in, %d verdicts + %d dead letters out, lost %d, duplicated %d",
-		kills, inputs, len(verdicts), len(dead), lost, dup)
-	t.Log(summary)
-	fmt.Println(summary)
-	if inputs != total {
-		t.Errorf("inputs = %d, want %d", inputs, total)
+	return a
+}
+
+// waitLagZero waits until the group has committed every posts offset.
+func waitLagZero(t *testing.T, broker string, tp topics, within time.Duration, logs fmt.Stringer) {
+	t.Helper()
+	c := &kafka.Client{Addr: kafka.TCP(broker)}
+	deadline := time.Now().Add(within)
+	for {
+		lag, err := worker.Lag(context.Background(), c, tp.group, tp.posts)
+		var sum int64
+		for _, n := range lag {
+			sum += n
+		}
+		if err == nil && sum == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lag still %d (err %v) after %v\n%s", sum, err, within, logs)
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
-	if lost != 0 {
-		t.Errorf("lost = %d, want 0", lost)
+}
+
+// TestIntegrationTwoWorkers runs two worker processes side by side in one
+// group, the second joining mid-stream: the partitions are shared, every post
+// is answered, and both stop cleanly.
+func TestIntegrationTwoWorkers(t *testing.T) {
+	broker := kafkatest.Broker(t)
+	tp := newTopics("pair")
+	kafkatest.CreateTopics(t, broker, 6, tp.posts, tp.verdicts, tp.dlq)
+	g, _ := gen.New(gen.Config{Seed: 21})
+	msgs := make([]kafka.Message, 30_000)
+	for i := range msgs {
+		it := g.Next()
+		b, _ := json.Marshal(&it.Post)
+		msgs[i] = kafka.Message{Key: []byte(it.Post.AuthorID), Value: b}
+	}
+	kafkatest.Produce(t, broker, tp.posts, msgs[:15_000])
+	w1 := startWorker(t, broker, tp)
+	w2 := startWorker(t, broker, tp)
+	kafkatest.Produce(t, broker, tp.posts, msgs[15_000:])
+	waitLagZero(t, broker, tp, 2*time.Minute, w1.logs)
+	n1, n2 := w1.metric(t, "circleguard_verdicts_total"), w2.metric(t, "circleguard_verdicts_total")
+	w1.stop(t)
+	w2.stop(t)
+	a := countAnswers(t, broker, tp)
+	kafkatest.Report(t, fmt.Sprintf("%s; verdicts by worker: %v and %v", a, n1, n2))
+	if a.lost != 0 || a.inputs != len(msgs) {
+		t.Errorf("%s, want %d posts in and lost 0", a, len(msgs))
+	}
+	if n2 == 0 {
+		t.Errorf("the second worker decided nothing: the partitions were not shared")
 	}
 }

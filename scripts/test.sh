@@ -19,4 +19,11 @@ echo "test.sh: real Kafka broker at $CIRCLEGUARD_TEST_KAFKA" >&2
 echo "test.sh: go vet" >&2
 go vet ./...
 echo "test.sh: go test" >&2
+mkdir -p .cache
+export CIRCLEGUARD_TEST_REPORT=$PWD/.cache/test-report.txt
+rm -f "$CIRCLEGUARD_TEST_REPORT"
 go test -race -shuffle=on -count=1 -timeout 25m "$@" ./...
+if [ -s "$CIRCLEGUARD_TEST_REPORT" ]; then
+  echo "test.sh: figures from the integration tests:"
+  sed 's/^/  /' "$CIRCLEGUARD_TEST_REPORT"
+fi

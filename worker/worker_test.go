@@ -209,7 +209,7 @@ func testPipeline(t *testing.T, broker string, valid, bad int) {
 }
 
 // sum adds up every sample of the named counter or gauge family.
-func sum(t *testing.T, g prometheus.Gatherer, name string) float64 {
+func sum(t testing.TB, g prometheus.Gatherer, name string) float64 {
 	t.Helper()
 	mfs, err := g.Gather()
 	if err != nil {
@@ -225,4 +225,59 @@ func sum(t *testing.T, g prometheus.Gatherer, name string) float64 {
 		}
 	}
 	return s
+}
+
+// BenchmarkIntegrationWorkerThroughput measures `run` end to end on the real
+// broker: 200,000 generated posts are produced first, then one worker drains
+// them; posts/s counts from the first verdict to the last.
+//
+//	go test -run '^$' -bench IntegrationWorkerThroughput -benchtime 1x ./worker/
+func BenchmarkIntegrationWorkerThroughput(b *testing.B) {
+	broker := kafkatest.Broker(b)
+	const n = 200_000
+	kcfg := worker.DefaultKafkaConfig()
+	kcfg.Brokers = []string{broker}
+	kcfg.PostsTopic = kafkatest.Unique("bench-posts")
+	kcfg.VerdictsTopic = kcfg.PostsTopic + ".verdicts"
+	kcfg.DeadLetterTopic = kcfg.PostsTopic + ".dlq"
+	kafkatest.CreateTopics(b, broker, 6, kcfg.PostsTopic, kcfg.VerdictsTopic, kcfg.DeadLetterTopic)
+	g, _ := gen.New(gen.Config{Seed: 9})
+	msgs := make([]kafka.Message, n)
+	for i := range msgs {
+		it := g.Next()
+		v, _ := json.Marshal(&it.Post)
+		msgs[i] = kafka.Message{Key: []byte(it.Post.AuthorID), Value: v}
+	}
+	kafkatest.Produce(b, broker, kcfg.PostsTopic, msgs)
+	eng, _ := engine.New(rules.DefaultConfig())
+	for b.Loop() {
+		kcfg.Group = kafkatest.Unique("bench-group")
+		reg := prometheus.NewRegistry()
+		cfg := worker.DefaultConfig()
+		cfg.LagInterval = time.Second
+		w, err := worker.New(kcfg, cfg, eng, worker.NewMetrics(reg), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		start := time.Now()
+		wg.Go(func() { w.Run(ctx) })
+		// Time from the first verdict, so the group join does not count.
+		var first float64
+		for first == 0 {
+			time.Sleep(time.Millisecond)
+			first = sum(b, reg, "circleguard_verdicts_total")
+		}
+		t0 := time.Now()
+		joined := t0.Sub(start)
+		for sum(b, reg, "circleguard_verdicts_total") < n {
+			time.Sleep(10 * time.Millisecond)
+		}
+		elapsed := time.Since(t0)
+		cancel()
+		wg.Wait()
+		b.ReportMetric((n-first)/elapsed.Seconds(), "posts/s")
+		b.ReportMetric(joined.Seconds(), "s-to-first-verdict")
+	}
 }

@@ -6,6 +6,7 @@
 package engine
 
 import (
+	"math"
 	"sync"
 	"time"
 
@@ -66,7 +67,7 @@ func (e *Engine) Decide(p *post.Post, now time.Time) verdict.Verdict {
 		AuthorID:     p.AuthorID,
 		Action:       d.Action,
 		Labels:       d.Labels,
-		Score:        d.Score,
+		Score:        math.Round(d.Score*1e4) / 1e4, // four decimals: readable, and stable across platforms
 		Reasons:      reasons,
 		RulesVersion: e.policy.Version(),
 		ModelVersion: e.modelVersion,
