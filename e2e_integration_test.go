@@ -489,7 +489,11 @@ func TestIntegrationTwoWorkers(t *testing.T) {
 	kafkatest.Produce(t, broker, tp.posts, msgs[:15_000])
 	w1 := startWorker(t, broker, tp)
 	w2 := startWorker(t, broker, tp)
-	kafkatest.Produce(t, broker, tp.posts, msgs[15_000:])
+	// The rest arrives over ~8 s, long enough for the group to rebalance.
+	for rest := msgs[15_000:]; len(rest) > 0; rest = rest[min(len(rest), 600):] {
+		kafkatest.Produce(t, broker, tp.posts, rest[:min(len(rest), 600)])
+		time.Sleep(300 * time.Millisecond)
+	}
 	waitLagZero(t, broker, tp, 2*time.Minute, w1.logs)
 	n1, n2 := w1.metric(t, "circleguard_verdicts_total"), w2.metric(t, "circleguard_verdicts_total")
 	w1.stop(t)
