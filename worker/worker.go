@@ -161,10 +161,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	deadline := time.Now().Add(w.cfg.ShutdownTimeout)
 	w.log.Info("shutting down: stopped fetching", "in_flight", w.tracker.pending(), "deadline", w.cfg.ShutdownTimeout)
 	stopFetch()
-	fetchDone.Wait()
-
 	finished := make(chan struct{})
-	go func() { processors.Wait(); close(finished) }()
+	go func() { fetchDone.Wait(); processors.Wait(); close(finished) }()
 	select {
 	case <-finished:
 	case <-time.After(time.Until(deadline)):
@@ -284,8 +282,9 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 		if err == nil {
 			break
 		}
-		if ctx.Err() != nil {
-			return // shutdown deadline: leave the batch uncommitted
+		if ctx.Err() != nil { // shutdown deadline: leave the batch uncommitted
+			w.metrics.InFlight.Sub(float64(len(b.msgs)))
+			return
 		}
 		w.metrics.ProduceErrors.Inc()
 		var werrs kafka.WriteErrors

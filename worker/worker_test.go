@@ -57,6 +57,55 @@ func TestWorkerMissingTopics(t *testing.T) {
 	}
 }
 
+// TestWorkerShutdownDeadline loses the broker mid-stream and checks that a
+// stop still returns soon after the shutdown deadline, leaving the unwritten
+// posts uncommitted.
+func TestWorkerShutdownDeadline(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "posts", "verdicts", "posts.dlq"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kcfg := worker.DefaultKafkaConfig()
+	kcfg.Brokers = cluster.ListenAddrs()
+	cfg := worker.DefaultConfig()
+	cfg.ShutdownTimeout = 2 * time.Second
+	eng, _ := engine.New(rules.DefaultConfig())
+	reg := prometheus.NewRegistry()
+	w, err := worker.New(kcfg, cfg, eng, worker.NewMetrics(reg), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	for !w.Ready() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	g, _ := gen.New(gen.Config{Seed: 1})
+	var msgs []kafka.Message
+	for range 500 {
+		it := g.Next()
+		v, _ := json.Marshal(&it.Post)
+		msgs = append(msgs, kafka.Message{Key: []byte(it.Post.AuthorID), Value: v})
+	}
+	kafkatest.Produce(t, kcfg.Brokers[0], "posts", msgs)
+	for sum(t, reg, "circleguard_posts_consumed_total") == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cluster.Close()
+	cancel()
+	start := time.Now()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		t.Logf("stopped %v after cancellation", time.Since(start).Round(10*time.Millisecond))
+	case <-time.After(cfg.ShutdownTimeout + 20*time.Second):
+		t.Fatal("Run did not return within 20s of the shutdown deadline")
+	}
+}
+
 func TestIntegrationWorker(t *testing.T) {
 	testPipeline(t, kafkatest.Broker(t), 20000, 300)
 }
