@@ -3,6 +3,7 @@ module github.com/circleguard/circleguard
 go 1.26.0
 
 require (
+	github.com/kljensen/snowball v0.10.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/segmentio/kafka-go v0.4.51
