@@ -21,6 +21,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs.IntVar(&cfg.Partitions, "partitions", 6, "partitions of the posts topic")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "generator seed")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "stop after this long (0: until Ctrl-C)")
+	fs.StringVar(&cfg.Model, "model", "", "classifier model `file` (default: the embedded model)")
 	logLevel := fs.String("log-level", "warn", "log level of the worker (debug, info, warn, error)")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -20,6 +20,9 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	loader := newConfigLoader(fs)
+	fs.Func("model", "classifier model `file` (the same as -classifier-model; default: the embedded model)", func(v string) error {
+		return fs.Set("classifier-model", v)
+	})
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -29,7 +32,7 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	eng, err := engine.New(cfg.Decision)
+	eng, err := engine.New(cfg.Decision, cfg.Classifier)
 	if err != nil {
 		return err
 	}

@@ -20,8 +20,10 @@ func cmdScan(ctx context.Context, args []string, getenv func(string) string, std
 	in := fs.String("in", "", "read posts (JSONL) from `file` instead of stdin")
 	out := fs.String("out", "", "write verdicts (JSONL) to `file` instead of stdout")
 	maxBytes := fs.Int("max-post-bytes", post.DefaultMaxBytes, "size limit of one post `line` in bytes")
+	cc := engine.DefaultClassifierConfig()
+	fs.StringVar(&cc.Model, "model", "", "classifier model `file` (default: the embedded model)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: circleguard scan [-in FILE] [-out FILE]\n\nPosts as JSONL in, one verdict JSONL line per valid post out, in input order.\nBad lines are reported on stderr with their line number; the exit status is 0 when the run completes.")
+		fmt.Fprintln(stderr, "Usage: circleguard scan [-in FILE] [-out FILE] [-model FILE]\n\nPosts as JSONL in, one verdict JSONL line per valid post out, in input order.\nBad lines are reported on stderr with their line number; the exit status is 0 when the run completes.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -45,7 +47,7 @@ func cmdScan(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		outFile, w = f, f
 	}
-	eng, err := engine.New(rules.DefaultConfig())
+	eng, err := engine.New(rules.DefaultConfig(), cc)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/circleguard/circleguard/internal/admin"
+	"github.com/circleguard/circleguard/internal/engine"
 	"github.com/circleguard/circleguard/rules"
 	"github.com/circleguard/circleguard/worker"
 )
@@ -27,11 +28,12 @@ import (
 // CIRCLEGUARD_KAFKA_BROKERS) and by a flag (the key path with "-" for "." and
 // "_", e.g. -kafka-brokers). Precedence: flag > environment > file > default.
 type Config struct {
-	Kafka    worker.KafkaConfig `yaml:"kafka"`
-	Worker   worker.Config      `yaml:"worker"`
-	Admin    admin.Config       `yaml:"admin"`
-	Decision rules.Config       `yaml:"decision"`
-	Log      LogConfig          `yaml:"log"`
+	Kafka      worker.KafkaConfig      `yaml:"kafka"`
+	Worker     worker.Config           `yaml:"worker"`
+	Admin      admin.Config            `yaml:"admin"`
+	Decision   rules.Config            `yaml:"decision"`
+	Classifier engine.ClassifierConfig `yaml:"classifier"`
+	Log        LogConfig               `yaml:"log"`
 }
 
 // LogConfig configures the process logger.
@@ -44,11 +46,12 @@ type LogConfig struct {
 
 func defaultConfig() Config {
 	return Config{
-		Kafka:    worker.DefaultKafkaConfig(),
-		Worker:   worker.DefaultConfig(),
-		Admin:    admin.DefaultConfig(),
-		Decision: rules.DefaultConfig(),
-		Log:      LogConfig{Level: "info", Format: "json"},
+		Kafka:      worker.DefaultKafkaConfig(),
+		Worker:     worker.DefaultConfig(),
+		Admin:      admin.DefaultConfig(),
+		Decision:   rules.DefaultConfig(),
+		Classifier: engine.DefaultClassifierConfig(),
+		Log:        LogConfig{Level: "info", Format: "json"},
 	}
 }
 
@@ -63,6 +66,7 @@ func (c Config) Validate() error {
 	add("kafka", c.Kafka.Validate())
 	add("worker", c.Worker.Validate())
 	add("decision", c.Decision.Validate())
+	add("classifier", c.Classifier.Validate())
 	if _, err := parseLevel(c.Log.Level); err != nil {
 		add("log", err)
 	}
@@ -161,16 +165,27 @@ func (s setting) set(v string) error {
 			}
 		}
 		f.Set(reflect.ValueOf(list))
-	case f.Kind() == reflect.Map && f.Type().Key().Kind() == reflect.String && f.Type().Elem().Kind() == reflect.String:
-		m := make(map[string]string)
+	case f.Kind() == reflect.Map && f.Type().Key().Kind() == reflect.String:
+		m := reflect.MakeMap(f.Type())
 		for _, item := range strings.Split(v, ",") {
 			k, val, ok := strings.Cut(strings.TrimSpace(item), "=")
 			if !ok {
 				return fmt.Errorf("%q: want key=value", item)
 			}
-			m[k] = val
+			switch f.Type().Elem().Kind() {
+			case reflect.String:
+				m.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(val))
+			case reflect.Float64:
+				x, err := strconv.ParseFloat(val, 64)
+				if err != nil {
+					return fmt.Errorf("%q: not a number", item)
+				}
+				m.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(x))
+			default:
+				return fmt.Errorf("unsupported type %s", f.Type())
+			}
 		}
-		f.Set(reflect.ValueOf(m))
+		f.Set(m)
 	default:
 		return fmt.Errorf("unsupported type %s", f.Type())
 	}
@@ -190,7 +205,7 @@ func (s setting) String() string {
 		iter := f.MapRange()
 		var parts []string
 		for iter.Next() {
-			parts = append(parts, iter.Key().String()+"="+iter.Value().String())
+			parts = append(parts, fmt.Sprintf("%s=%v", iter.Key().String(), iter.Value().Interface()))
 		}
 		slices.Sort(parts)
 		b.WriteString(strings.Join(parts, ","))

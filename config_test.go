@@ -91,7 +91,8 @@ func TestConfigPrecedence(t *testing.T) {
 		"CIRCLEGUARD_WORKER_BATCH_LINGER":      "7ms",
 		"CIRCLEGUARD_DECISION_ACTIONS":         "sales=allow,brushing=limit,mlm=review,fraud=block",
 		"CIRCLEGUARD_KAFKA_CREATE_TOPICS":      "false",
-		"CIRCLEGUARD_DECISION_BLOCK_THRESHOLD": "0.9",
+		"CIRCLEGUARD_DECISION_LABEL_THRESHOLD": "0.6",
+		"CIRCLEGUARD_DECISION_BLOCK_AT":        "fraud=0.9,mlm=0.99",
 	}
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	l := newConfigLoader(fs)
@@ -114,7 +115,8 @@ func TestConfigPrecedence(t *testing.T) {
 		{"env list", cfg.Kafka.Brokers, []string{"h1:9092", "h2:9092"}},
 		{"env duration", cfg.Worker.BatchLinger, 7 * time.Millisecond},
 		{"env bool", cfg.Kafka.CreateTopics, false},
-		{"env float", cfg.Decision.BlockThreshold, 0.9},
+		{"env float", cfg.Decision.LabelThreshold, 0.6},
+		{"env float map", cfg.Decision.BlockAt, map[string]float64{"fraud": 0.9, "mlm": 0.99}},
 		{"env map", cfg.Decision.Actions["fraud"], "block"},
 		{"flag admin-addr", cfg.Admin.Addr, ":0"},
 	}

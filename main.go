@@ -6,7 +6,9 @@
 //
 //	circleguard demo [-admin-addr HOST:PORT] [-rate N]   the whole pipeline on an embedded broker
 //	circleguard run -config FILE [flags]                 the stream worker
-//	circleguard scan [-in FILE] [-out FILE]              posts JSONL in, verdicts JSONL out, offline
+//	circleguard scan [-in FILE] [-out FILE] [-model F]   posts JSONL in, verdicts JSONL out, offline
+//	circleguard train -data FILE… -out MODEL             train the classifier
+//	circleguard eval [-model MODEL] -data FILE [-split F] evaluate it
 //	circleguard version
 //
 // `circleguard COMMAND -h` lists a command's flags.
@@ -51,7 +53,9 @@ const usage = `circleguard keeps social feeds clean: posts in, explained verdict
 Usage:
   circleguard demo [-admin-addr HOST:PORT] [-rate N]  run the whole pipeline on an embedded broker
   circleguard run -config FILE [flags]                the Kafka stream worker
-  circleguard scan [-in FILE] [-out FILE]             posts JSONL in, verdict JSONL out, offline
+  circleguard scan [-in FILE] [-out FILE] [-model F]  posts JSONL in, verdict JSONL out, offline
+  circleguard train -data FILE… -out MODEL            train the classifier on labelled data
+  circleguard eval [-model MODEL] -data FILE          precision, recall, F1, ROC-AUC; -split to hold out
   circleguard version                                 print the version
 
 Run 'circleguard COMMAND -h' for a command's flags.
@@ -72,6 +76,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdScan(ctx, rest, getenv, stdin, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, rest, getenv, stdout, stderr)
+	case "train":
+		return cmdTrain(ctx, rest, stdout, stderr)
+	case "eval":
+		return cmdEval(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "circleguard", version())
 		return nil

@@ -16,9 +16,9 @@ type Config struct {
 	// LabelThreshold is the per-label score at which a label fires.
 	// Default: 0.5.
 	LabelThreshold float64 `yaml:"label_threshold"`
-	// BlockThreshold escalates a post whose overall score reaches it to block,
-	// whatever its labels' actions. Default: 0.95.
-	BlockThreshold float64 `yaml:"block_threshold"`
+	// BlockAt escalates a post to block when the label's score reaches the
+	// value, whatever the label's action. Default: {fraud: 0.97}.
+	BlockAt map[string]float64 `yaml:"block_at"`
 	// Actions maps each label to the action it earns when it fires.
 	// Default: sales limit, brushing limit, mlm review, fraud review.
 	Actions map[string]string `yaml:"actions"`
@@ -28,7 +28,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		LabelThreshold: 0.5,
-		BlockThreshold: 0.95,
+		BlockAt:        map[string]float64{verdict.LabelFraud: 0.97},
 		Actions: map[string]string{
 			verdict.LabelSales:    verdict.Limit,
 			verdict.LabelBrushing: verdict.Limit,
@@ -43,8 +43,13 @@ func (c Config) Validate() error {
 	if !(c.LabelThreshold > 0 && c.LabelThreshold <= 1) {
 		return fmt.Errorf("label_threshold %v: must be in (0, 1]", c.LabelThreshold)
 	}
-	if !(c.BlockThreshold > 0 && c.BlockThreshold <= 1) {
-		return fmt.Errorf("block_threshold %v: must be in (0, 1]", c.BlockThreshold)
+	for label, at := range c.BlockAt {
+		if !slices.Contains(verdict.Labels, label) {
+			return fmt.Errorf("block_at: unknown label %q (known: %v)", label, verdict.Labels)
+		}
+		if !(at > 0 && at <= 1) {
+			return fmt.Errorf("block_at: %s %v: must be in (0, 1]", label, at)
+		}
 	}
 	for label, action := range c.Actions {
 		if !slices.Contains(verdict.Labels, label) {
@@ -65,7 +70,8 @@ func (c Config) Validate() error {
 // Policy decides. Build it with New.
 type Policy struct {
 	cfg     Config
-	actions [4]int // severity per label, indexed like verdict.Labels
+	actions [4]int     // severity per label, indexed like verdict.Labels
+	blockAt [4]float64 // per label; above 1 never blocks
 	version string
 }
 
@@ -77,6 +83,10 @@ func New(cfg Config) (*Policy, error) {
 	p := &Policy{cfg: cfg}
 	for i, l := range verdict.Labels {
 		p.actions[i] = verdict.Severity(cfg.Actions[l])
+		p.blockAt[i] = 2
+		if at, ok := cfg.BlockAt[l]; ok {
+			p.blockAt[i] = at
+		}
 	}
 	b, _ := json.Marshal(cfg) // maps marshal with sorted keys: a stable hash
 	sum := sha256.Sum256(b)
@@ -94,30 +104,34 @@ type Decision struct {
 	Score  float64  // the highest per-label score, in 0..1
 }
 
-// Decide combines reasons into a decision. Reasons without a label, or with
-// a label Policy does not know, do not count.
-func (p *Policy) Decide(reasons []verdict.Reason) Decision {
+// Decide combines evidence into a decision. A label's score is the larger
+// of the classifier's probability for it (probs, by verdict label; nil when
+// there is no classifier) and the noisy-OR of the reasons that argue for it.
+// Reasons without a label, or with a label Policy does not know, do not
+// count; nor do reasons of kind "classifier" (their probabilities come in
+// probs).
+func (p *Policy) Decide(reasons []verdict.Reason, probs map[string]float64) Decision {
 	var miss [4]float64 // product of (1 - score) per label
 	for i := range miss {
 		miss[i] = 1
 	}
 	for _, r := range reasons {
-		if i := labelIndex(r.Label); i >= 0 {
+		if i := labelIndex(r.Label); i >= 0 && r.Kind != "classifier" {
 			miss[i] *= 1 - clamp01(r.Score)
 		}
 	}
 	d := Decision{Action: verdict.Allow}
 	sev := 0
 	for i, m := range miss {
-		s := 1 - m
+		s := max(1-m, clamp01(probs[verdict.Labels[i]]))
 		d.Score = math.Max(d.Score, s)
 		if s >= p.cfg.LabelThreshold {
 			d.Labels = append(d.Labels, verdict.Labels[i])
 			sev = max(sev, p.actions[i])
 		}
-	}
-	if d.Score >= p.cfg.BlockThreshold {
-		sev = verdict.Severity(verdict.Block)
+		if s >= p.blockAt[i] {
+			sev = verdict.Severity(verdict.Block)
+		}
 	}
 	d.Action = verdict.Actions[sev]
 	return d

@@ -22,20 +22,25 @@ func TestDecide(t *testing.T) {
 		wantAction string
 		wantLabels []string
 		wantScore  float64
+		probs      map[string]float64
 	}{
-		{"nothing", nil, verdict.Allow, nil, 0},
-		{"neutral evidence", []verdict.Reason{r("", 0.9)}, verdict.Allow, nil, 0},
-		{"weak sales", []verdict.Reason{r("sales", 0.3)}, verdict.Allow, nil, 0.3},
-		{"noisy-or crosses threshold", []verdict.Reason{r("sales", 0.3), r("sales", 0.3)}, verdict.Limit, []string{"sales"}, 0.51},
-		{"mlm reviews", []verdict.Reason{r("mlm", 0.6)}, verdict.Review, []string{"mlm"}, 0.6},
-		{"strongest action wins", []verdict.Reason{r("sales", 0.6), r("fraud", 0.7)}, verdict.Review, []string{"sales", "fraud"}, 0.7},
-		{"block threshold", []verdict.Reason{r("fraud", 0.8), r("fraud", 0.8)}, verdict.Block, []string{"fraud"}, 0.96},
-		{"unknown label ignored", []verdict.Reason{r("spam", 1)}, verdict.Allow, nil, 0},
-		{"scores clamped", []verdict.Reason{r("sales", 7), r("mlm", -3)}, verdict.Block, []string{"sales"}, 1},
+		{"nothing", nil, verdict.Allow, nil, 0, nil},
+		{"neutral evidence", []verdict.Reason{r("", 0.9)}, verdict.Allow, nil, 0, nil},
+		{"weak sales", []verdict.Reason{r("sales", 0.3)}, verdict.Allow, nil, 0.3, nil},
+		{"noisy-or crosses threshold", []verdict.Reason{r("sales", 0.3), r("sales", 0.3)}, verdict.Limit, []string{"sales"}, 0.51, nil},
+		{"mlm reviews", []verdict.Reason{r("mlm", 0.6)}, verdict.Review, []string{"mlm"}, 0.6, nil},
+		{"strongest action wins", []verdict.Reason{r("sales", 0.6), r("fraud", 0.7)}, verdict.Review, []string{"sales", "fraud"}, 0.7, nil},
+		{"block at for fraud", []verdict.Reason{r("fraud", 0.9), r("fraud", 0.8)}, verdict.Block, []string{"fraud"}, 0.98, nil},
+		{"no block for sales", []verdict.Reason{r("sales", 0.9), r("sales", 0.8)}, verdict.Limit, []string{"sales"}, 0.98, nil},
+		{"unknown label ignored", []verdict.Reason{r("spam", 1)}, verdict.Allow, nil, 0, nil},
+		{"scores clamped", []verdict.Reason{r("fraud", 7), r("mlm", -3)}, verdict.Block, []string{"fraud"}, 1, nil},
+		{"classifier alone", nil, verdict.Review, []string{"mlm"}, 0.8, map[string]float64{"mlm": 0.8, "sales": 0.1}},
+		{"max of classifier and signals", []verdict.Reason{r("sales", 0.3), r("sales", 0.3)}, verdict.Limit, []string{"sales"}, 0.6, map[string]float64{"sales": 0.6}},
+		{"classifier reason kind not double counted", []verdict.Reason{{Kind: "classifier", Label: "fraud", Score: 0.9}}, verdict.Allow, nil, 0.2, map[string]float64{"fraud": 0.2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := p.Decide(tt.reasons)
+			d := p.Decide(tt.reasons, tt.probs)
 			if d.Action != tt.wantAction || !slices.Equal(d.Labels, tt.wantLabels) || abs(d.Score-tt.wantScore) > 1e-9 {
 				t.Fatalf("Decide = %+v, want action %s labels %v score %v", d, tt.wantAction, tt.wantLabels, tt.wantScore)
 			}
@@ -50,7 +55,7 @@ func TestDecideMonotone(t *testing.T) {
 	lastSev := -1
 	for _, l := range []string{"sales", "mlm", "fraud", "sales", "fraud", "fraud"} {
 		reasons = append(reasons, verdict.Reason{Label: l, Score: 0.4})
-		d := p.Decide(reasons)
+		d := p.Decide(reasons, nil)
 		if d.Score < last || verdict.Severity(d.Action) < lastSev {
 			t.Fatalf("adding evidence lowered the decision: %+v after score %v", d, last)
 		}
@@ -66,7 +71,8 @@ func TestConfigValidate(t *testing.T) {
 		want string
 	}{
 		{"zero threshold", mod(func(c *Config) { c.LabelThreshold = 0 }), "label_threshold"},
-		{"block above 1", mod(func(c *Config) { c.BlockThreshold = 1.5 }), "block_threshold"},
+		{"block above 1", mod(func(c *Config) { c.BlockAt["fraud"] = 1.5 }), "block_at: fraud 1.5"},
+		{"block unknown label", mod(func(c *Config) { c.BlockAt["spam"] = 0.9 }), `block_at: unknown label "spam"`},
 		{"unknown label", mod(func(c *Config) { c.Actions = map[string]string{"spam": "block"} }), `unknown label "spam"`},
 		{"unknown action", mod(func(c *Config) { c.Actions["fraud"] = "ban" }), `unknown action "ban"`},
 		{"missing label", mod(func(c *Config) { delete(c.Actions, "mlm") }), "no action for label mlm"},
@@ -110,6 +116,6 @@ func BenchmarkDecide(b *testing.B) {
 	reasons := []verdict.Reason{{Label: "sales", Score: 0.45}, {Label: "sales", Score: 0.3}, {Label: "mlm", Score: 0.25}}
 	b.ReportAllocs()
 	for b.Loop() {
-		p.Decide(reasons)
+		p.Decide(reasons, nil)
 	}
 }

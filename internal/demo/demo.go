@@ -47,6 +47,8 @@ type Config struct {
 	// Screen redraws one screen in place (for a terminal) instead of printing
 	// one line per refresh.
 	Screen bool
+	// Model is a classifier model file; empty means the embedded model.
+	Model string
 }
 
 func (c *Config) defaults() {
@@ -88,7 +90,9 @@ func Run(ctx context.Context, cfg Config, adminCfg admin.Config, reg *prometheus
 	kcfg.Brokers = cluster.ListenAddrs()
 	kcfg.Group = "circleguard-demo"
 
-	eng, err := engine.New(rules.DefaultConfig())
+	cc := engine.DefaultClassifierConfig()
+	cc.Model = cfg.Model
+	eng, err := engine.New(rules.DefaultConfig(), cc)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func ExampleEngine_Decide() {
-	e, err := engine.New(rules.DefaultConfig())
+	e, err := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig())
 	if err != nil {
 		panic(err)
 	}
@@ -18,6 +18,10 @@ func ExampleEngine_Decide() {
 	v := e.Decide(&p, time.Now())
 	fmt.Println(v.Action, v.Labels)
 	for _, r := range v.Reasons {
+		if r.Kind == "classifier" {
+			fmt.Printf("classifier: sales %.2f\n", r.Probs["sales"])
+			continue
+		}
 		fmt.Println(r.ID, r.Label, r.Evidence)
 	}
 	// Output:
@@ -25,4 +29,5 @@ func ExampleEngine_Decide() {
 	// contact.wechat sales abc***
 	// price sales ¥99
 	// sales.phrase sales 正品
+	// classifier: sales 1.00
 }

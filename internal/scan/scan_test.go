@@ -15,7 +15,7 @@ import (
 
 func newEngine(t testing.TB) *engine.Engine {
 	t.Helper()
-	e, err := engine.New(rules.DefaultConfig())
+	e, err := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

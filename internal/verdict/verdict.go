@@ -53,6 +53,19 @@ type Reason struct {
 	Score float64 `json:"score"`
 	// Evidence is what matched: a keyword, a masked contact, a domain.
 	Evidence string `json:"evidence,omitempty"`
+	// Model, Probs and TopFeatures are set on the classifier's reason: the
+	// model version, every label it knows with its probability, and the
+	// tokens that pushed each probability up the most.
+	Model       string             `json:"model,omitempty"`
+	Probs       map[string]float64 `json:"probs,omitempty"`
+	TopFeatures []TopFeature       `json:"top_features,omitempty"`
+}
+
+// TopFeature is one token's contribution to one label's raw score.
+type TopFeature struct {
+	Label  string  `json:"label"`
+	Token  string  `json:"token"`
+	Weight float64 `json:"weight"`
 }
 
 // Source locates the input message of a verdict; nil outside Kafka.

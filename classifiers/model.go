@@ -1,0 +1,430 @@
+package classifiers
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sync"
+
+	"github.com/circleguard/circleguard/internal/textnorm"
+)
+
+// ModelFormat names the model file format this package reads and writes.
+//
+// A model file is the magic line "circleguard-model/1\n", one line of JSON
+// (the header: labels, bucket count, calibration, training metadata), then
+// the weights: little-endian float32, bucket-major (for each bucket, one
+// weight per label). The file's SHA-256 is the model's version.
+const ModelFormat = "circleguard-model/1"
+
+// Model is a multi-label (one-vs-rest) logistic regression over hashed
+// features of the normalised text. A Model is immutable and safe for
+// concurrent use.
+type Model struct {
+	hdr     header
+	weights []float32 // buckets × len(labels), bucket-major
+	mask    uint32    // buckets - 1
+	version string
+	tok     *textnorm.Tokenizer
+	scratch sync.Pool
+}
+
+// header is the JSON line of a model file.
+type header struct {
+	Format  string   `json:"format"`
+	Labels  []string `json:"labels"`
+	Buckets int      `json:"buckets"`
+	// Bias is the intercept per label.
+	Bias []float32 `json:"bias"`
+	// Calibration maps a raw score z to a probability 1/(1+exp(-(A·z+B))),
+	// fitted on out-of-fold scores (Platt scaling), per label.
+	Calibration []Platt  `json:"calibration"`
+	Training    Training `json:"training"`
+}
+
+// Platt is one label's calibration.
+type Platt struct {
+	A float64 `json:"a"`
+	B float64 `json:"b"`
+}
+
+// Training records how a model was made, so that it can be made again.
+type Training struct {
+	Data     []DataFile            `json:"data"`
+	Map      map[string]string     `json:"map,omitempty"`
+	Seed     uint64                `json:"seed"`
+	Epochs   int                   `json:"epochs"`
+	L2       float64               `json:"l2"`
+	Rate     float64               `json:"learning_rate"`
+	Folds    int                   `json:"calibration_folds"`
+	HeldOut  float64               `json:"held_out_fraction,omitempty"`
+	Examples int                   `json:"examples"`
+	Counts   map[string]LabelCount `json:"counts"`
+}
+
+// DataFile is one training file: its path as given, its content hash and how
+// many of its examples were trained on.
+type DataFile struct {
+	Path     string `json:"path"`
+	SHA256   string `json:"sha256"`
+	Examples int    `json:"examples"`
+	HeldOut  int    `json:"held_out,omitempty"`
+	// Weight multiplies each of the file's examples in the training loss
+	// (1 when unset), so that a small corpus can count as much as a large one.
+	Weight float64 `json:"weight,omitempty"`
+}
+
+// LabelCount counts one label's training targets.
+type LabelCount struct {
+	Positive int `json:"positive"`
+	Negative int `json:"negative"`
+	Unknown  int `json:"unknown,omitempty"`
+}
+
+// Labels returns the labels the model predicts, in its order.
+func (m *Model) Labels() []string { return slices.Clone(m.hdr.Labels) }
+
+// Version is the model's content hash ("m-" and 12 hex digits).
+func (m *Model) Version() string { return m.version }
+
+// TrainingInfo returns how the model was trained.
+func (m *Model) TrainingInfo() Training { return m.hdr.Training }
+
+// Feature is one token's contribution to a label's raw score.
+type Feature struct {
+	Token  string  `json:"token"`
+	Weight float64 `json:"weight"`
+}
+
+// Prediction is the outcome of Predict: Probs and Top are indexed like
+// Labels.
+type Prediction struct {
+	Labels []string
+	Probs  []float64
+	// Top lists, per label, up to TopFeatures tokens that pushed its
+	// probability up the most.
+	Top [][]Feature
+}
+
+// TopFeatures is how many drivers Predict reports per label.
+const TopFeatures = 3
+
+type predictScratch struct {
+	tokens []string
+	feats  []feature
+}
+
+// Predict scores one normalised text. e may be nil. The result's slices are
+// freshly allocated; the Top tokens are substrings of norm or constants.
+func (m *Model) Predict(norm, lang string, e *textnorm.Entities) Prediction {
+	s, _ := m.scratch.Get().(*predictScratch)
+	if s == nil {
+		s = new(predictScratch)
+	}
+	s.tokens = m.tok.Append(s.tokens[:0], norm, lang, e)
+	s.feats = featurize(s.feats[:0], s.tokens, m.mask)
+	L := len(m.hdr.Labels)
+	p := Prediction{Labels: m.hdr.Labels, Probs: make([]float64, L), Top: make([][]Feature, L)}
+	scale := tokenScale(len(s.feats))
+	for l := range L {
+		z := float64(m.hdr.Bias[l])
+		for _, f := range s.feats {
+			z += float64(m.weights[int(f.bucket)*L+l]) * scale
+		}
+		p.Probs[l] = m.hdr.Calibration[l].prob(z)
+		p.Top[l] = m.top(s, l, scale)
+	}
+	m.scratch.Put(s)
+	return p
+}
+
+// top returns label l's strongest positive contributions, merged by token.
+func (m *Model) top(s *predictScratch, l int, scale float64) []Feature {
+	L := len(m.hdr.Labels)
+	type cand struct {
+		f feature
+		w float64
+	}
+	var best [TopFeatures]cand
+	n := 0
+	for _, f := range s.feats {
+		w := float64(m.weights[int(f.bucket)*L+l]) * scale
+		if w <= 0 {
+			continue
+		}
+		dup := false
+		for j := range n {
+			if best[j].f.pair == f.pair && best[j].f.gram == f.gram && s.tokens[best[j].f.token] == s.tokens[f.token] &&
+				(!f.pair || s.tokens[best[j].f.token-1] == s.tokens[f.token-1]) {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		if n < TopFeatures {
+			best[n] = cand{f, w}
+			n++
+		} else if w > best[TopFeatures-1].w {
+			best[TopFeatures-1] = cand{f, w}
+		} else {
+			continue
+		}
+		for j := n - 1; j > 0 && best[j].w > best[j-1].w; j-- {
+			best[j], best[j-1] = best[j-1], best[j]
+		}
+	}
+	out := make([]Feature, n)
+	for i := range n {
+		out[i] = Feature{best[i].f.name(s.tokens), math.Round(best[i].w*1e4) / 1e4}
+	}
+	return out
+}
+
+func (c Platt) prob(z float64) float64 { return sigmoid(c.A*z + c.B) }
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// tokenScale is each token's feature value: 1/sqrt(n), so that long and
+// short texts have feature vectors of comparable length.
+func tokenScale(n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return 1 / math.Sqrt(float64(n))
+}
+
+// feature is one hashed feature of a text: a token, or a pair of
+// neighbouring Latin-script words.
+type feature struct {
+	bucket uint32
+	token  int32 // index of the (second) token
+	pair   bool  // tokens[token-1] + " " + tokens[token]
+	gram   int8  // 1 + offset of a character trigram of the token; 0 for none
+}
+
+var charGrams = false
+
+// featurize hashes the tokens (FNV-1a, 32 bits) into buckets, adding a
+// feature for each pair of neighbouring Latin words ("free entry", "call
+// now"), which single stems miss.
+func featurize(dst []feature, tokens []string, mask uint32) []feature {
+	prevLatin := false
+	var prevHash uint32
+	for i, t := range tokens {
+		h := fnv(2166136261, t)
+		dst = append(dst, feature{bucket: h & mask, token: int32(i)})
+		latin := len(t) > 0 && 'a' <= t[0] && t[0] <= 'z'
+		if latin && prevLatin {
+			ph := fnv(prevHash^0x9e3779b9, t) // the pair: the first word's hash, salted, then the second
+			dst = append(dst, feature{bucket: ph & mask, token: int32(i), pair: true})
+		}
+		if latin && len(t) >= 4 && charGrams {
+			for k := 0; k+3 <= len(t); k++ {
+				gh := fnv(0x811c9dc5^0x5bd1e995, t[k:k+3])
+				dst = append(dst, feature{bucket: gh & mask, token: int32(i), gram: int8(k + 1)})
+			}
+		}
+		prevLatin, prevHash = latin, h
+	}
+	return dst
+}
+
+func fnv(h uint32, s string) uint32 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// name is a feature's readable form.
+func (f feature) name(tokens []string) string {
+	if f.pair {
+		return tokens[f.token-1] + " " + tokens[f.token]
+	}
+	if f.gram > 0 {
+		return "~" + tokens[f.token][f.gram-1:f.gram+2]
+	}
+	return tokens[f.token]
+}
+
+// Write writes the model file.
+func (m *Model) Write(w io.Writer) error {
+	_, err := w.Write(m.encode())
+	return err
+}
+
+// encode returns the model file's bytes.
+func (m *Model) encode() []byte {
+	var buf bytes.Buffer
+	buf.WriteString(ModelFormat + "\n")
+	hdr, _ := json.Marshal(m.hdr) // plain values: cannot fail
+	buf.Write(hdr)
+	buf.WriteByte('\n')
+	b := make([]byte, 4*len(m.weights))
+	for i, w := range m.weights {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(w))
+	}
+	buf.Write(b)
+	return buf.Bytes()
+}
+
+// ErrModel is wrapped by every error about a malformed model file.
+var ErrModel = errors.New("invalid model")
+
+// ReadModel parses a model file. Any defect (wrong magic, bad header, a
+// label or size that does not add up, non-finite weights) is an error
+// wrapping ErrModel.
+func ReadModel(data []byte) (*Model, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrModel, fmt.Sprintf(format, args...))
+	}
+	rest, ok := bytes.CutPrefix(data, []byte(ModelFormat+"\n"))
+	if !ok {
+		return nil, bad("not a %s file", ModelFormat)
+	}
+	line, weights, ok := bytes.Cut(rest, []byte("\n"))
+	if !ok {
+		return nil, bad("no header line")
+	}
+	var h header
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return nil, bad("header: %v", err)
+	}
+	L := len(h.Labels)
+	switch {
+	case h.Format != ModelFormat:
+		return nil, bad("format %q", h.Format)
+	case L == 0 || L > 64:
+		return nil, bad("%d labels", L)
+	case h.Buckets < 2 || h.Buckets > 1<<24 || h.Buckets&(h.Buckets-1) != 0:
+		return nil, bad("buckets %d: want a power of two up to 2^24", h.Buckets)
+	case len(h.Bias) != L || len(h.Calibration) != L:
+		return nil, bad("bias or calibration does not match %d labels", L)
+	case len(weights) != 4*h.Buckets*L:
+		return nil, bad("%d weight bytes, want %d", len(weights), 4*h.Buckets*L)
+	}
+	seen := map[string]bool{}
+	for _, l := range h.Labels {
+		if l == "" || l == "ham" || seen[l] {
+			return nil, bad("label %q empty, reserved or repeated", l)
+		}
+		seen[l] = true
+	}
+	for i, c := range h.Calibration {
+		if !finite(c.A) || !finite(c.B) || !finite(float64(h.Bias[i])) {
+			return nil, bad("label %s: non-finite bias or calibration", h.Labels[i])
+		}
+	}
+	m := &Model{hdr: h, weights: make([]float32, h.Buckets*L), mask: uint32(h.Buckets - 1), tok: textnorm.NewTokenizer()}
+	for i := range m.weights {
+		w := math.Float32frombits(binary.LittleEndian.Uint32(weights[4*i:]))
+		if !finite(float64(w)) {
+			return nil, bad("non-finite weight at %d", i)
+		}
+		m.weights[i] = w
+	}
+	m.version = contentVersion(data)
+	return m, nil
+}
+
+// LoadModel reads a model file from disk.
+func LoadModel(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	m, err := ReadModel(data)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// WriteFile writes the model to path atomically (a temporary file renamed).
+func (m *Model) WriteFile(path string) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("write model: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	err = m.Write(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write model %s: %w", path, err)
+	}
+	return nil
+}
+
+func contentVersion(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "m-" + hex.EncodeToString(sum[:6])
+}
+
+// entities reads what the tokenizer turns into entity tokens; training,
+// evaluation and the engine must agree on it.
+func entities(text, norm string) *textnorm.Entities {
+	return nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+//go:embed model/default.cgm
+var defaultModel embed.FS
+
+var (
+	defaultOnce sync.Once
+	defaultM    *Model
+	defaultErr  error
+)
+
+// DefaultModel returns the model embedded in the binary (built by
+// `make model` from classifiers/data). It is parsed once.
+func DefaultModel() (*Model, error) {
+	defaultOnce.Do(func() {
+		data, err := defaultModel.ReadFile("model/default.cgm")
+		if err != nil {
+			defaultErr = err
+			return
+		}
+		if len(data) == 0 {
+			defaultErr = errors.New("no model is embedded in this build: run `make model` and rebuild")
+			return
+		}
+		defaultM, defaultErr = ReadModel(data)
+		if defaultErr != nil {
+			defaultErr = fmt.Errorf("embedded model: %w", defaultErr)
+		}
+	})
+	return defaultM, defaultErr
+}
