@@ -159,29 +159,30 @@ func (m *Model) top(s *predictScratch, l int, scale float64) []Feature {
 	n := 0
 	for _, f := range s.feats {
 		w := float64(m.weights[int(f.bucket)*L+l]) * scale
-		if w <= 0 {
-			continue
+		if w <= 0 || n == TopFeatures && w <= best[n-1].w {
+			continue // most features stop here, before any string compare
 		}
-		dup := false
+		dup := -1
 		for j := range n {
 			if best[j].f.pair == f.pair && best[j].f.gram == f.gram && s.tokens[best[j].f.token] == s.tokens[f.token] &&
 				(!f.pair || s.tokens[best[j].f.token-1] == s.tokens[f.token-1]) {
-				dup = true
+				dup = j
 				break
 			}
 		}
-		if dup {
+		pos := dup
+		switch {
+		case dup >= 0 && w <= best[dup].w:
 			continue
-		}
-		if n < TopFeatures {
-			best[n] = cand{f, w}
+		case dup >= 0:
+		case n < TopFeatures:
+			pos = n
 			n++
-		} else if w > best[TopFeatures-1].w {
-			best[TopFeatures-1] = cand{f, w}
-		} else {
-			continue
+		default:
+			pos = n - 1
 		}
-		for j := n - 1; j > 0 && best[j].w > best[j-1].w; j-- {
+		best[pos] = cand{f, w}
+		for j := pos; j > 0 && best[j].w > best[j-1].w; j-- {
 			best[j], best[j-1] = best[j-1], best[j]
 		}
 	}
