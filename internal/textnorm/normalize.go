@@ -390,8 +390,8 @@ func wedgedRun(src []byte, i int) (j int, ok bool) {
 		if !droppable(r) {
 			return j, isHan(r)
 		}
-		if clausePunct(r) {
-			return j, false
+		if clausePunct(r) || r == '#' {
+			return j, false // '#' keeps #话题# readable
 		}
 		j += n
 	}

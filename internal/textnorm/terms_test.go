@@ -38,7 +38,7 @@ func TestTokenizerAppend(t *testing.T) {
 		{"hyphen splits", "first-level agent", "en", nil, []string{"first", "level", "agent"}},
 		{"emoji and punctuation only", "🔥!", "", nil, []string{TokShort}},
 		{
-			"entities", "vx abc123", "", &Entities{WeChatIDs: []string{"abc123"}, Emoji: 3, Prices: []Amount{{99, "CNY"}}, ReturnClaim: true},
+			"entities", "vx abc123", "", &Entities{WeChatIDs: []string{"abc123"}, Emoji: 3, Prices: []Amount{{Value: 99, Currency: "CNY"}}, ReturnClaim: true},
 			[]string{"wechat", "abc", "#d3", TokWeChat, TokPrice, TokReturn, "$emoji2-4"},
 		},
 		{"no entities emoji bucket", "hi", "", &Entities{}, []string{"hi", "$emoji0", TokShort}},
