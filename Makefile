@@ -41,11 +41,11 @@ clean:
 # into classifiers/data/heldout/ for `make quality`.
 DATA = classifiers/data
 model:
-	go run . train -seed 1 -buckets 131072 \
+	go run . train -seed 1 -epochs 10 -buckets 131072 \
 	  -data $(DATA)/sms_spam_collection/labelled.tsv \
 	  -data $(DATA)/tensorlayer_text_antispam/labelled.tsv \
 	  -data $(DATA)/qq_group_ads/labelled.tsv \
-	  -data $(DATA)/seed/posts.tsv@3 \
+	  -data $(DATA)/seed/posts.tsv@5 \
 	  -holdout 0.2 -holdout-out $(DATA)/heldout \
 	  -out classifiers/model/default.cgm
 
@@ -53,7 +53,7 @@ model:
 # held-out splits of the public corpora trained on their own.
 quality: model
 	go run . eval -data $(DATA)/heldout/seed-posts.jsonl
-	go run . eval -data $(DATA)/heldout/sms_spam_collection-labelled.jsonl -map sales=spam
-	go run . eval -data $(DATA)/heldout/tensorlayer_text_antispam-labelled.jsonl -map sales=spam
+	go run . eval -data $(DATA)/heldout/sms_spam_collection-labelled.jsonl
+	go run . eval -data $(DATA)/heldout/tensorlayer_text_antispam-labelled.jsonl
 	go run . eval -split 0.2 -data $(DATA)/sms_spam_collection/labelled.tsv
 	go run . eval -split 0.2 -data $(DATA)/tensorlayer_text_antispam/labelled.tsv

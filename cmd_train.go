@@ -95,6 +95,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	split := fs.Float64("split", 0, "train a new model on 1-`fraction` of the data and evaluate it on the held-out rest (stratified)")
 	threshold := fs.Float64("threshold", 0.5, "probability at which a label counts as predicted")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	repeat := fs.Int("repeat", 1, "with -split: repeat with seeds 1..`n` and summarise (mean and worst)")
 	cfg := trainFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: circleguard eval [-model MODEL] -data FILE [-json]\n       circleguard eval -split 0.2 -data FILE\n\nPer label precision, recall, F1, ROC-AUC and recall at precision 0.90; the ham\nfalse-positive rate; the confusion matrix.")
@@ -109,9 +110,15 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *split < 0 || *split >= 1 || (*split > 0 && *modelPath != "") {
 		return usageError{"eval: -split takes a fraction in (0, 1) and trains its own model (no -model)"}
 	}
+	if *repeat < 1 || (*repeat > 1 && *split == 0) {
+		return usageError{"eval: -repeat takes a count of at least 1 and goes with -split"}
+	}
 	d, err := classifiers.ReadData(data, mapping)
 	if err != nil {
 		return err
+	}
+	if *repeat > 1 {
+		return evalRepeat(d, *split, *repeat, *threshold, *cfg, mapping, stdout, stderr)
 	}
 	var m *classifiers.Model
 	switch {
@@ -158,4 +165,53 @@ func trainFlags(fs *flag.FlagSet) *classifiers.TrainConfig {
 	fs.Float64Var(&cfg.L2, "l2", 1e-6, "L2 regularisation")
 	fs.IntVar(&cfg.Buckets, "buckets", 1<<18, "feature hash buckets (a power of two)")
 	return &cfg
+}
+
+// evalRepeat trains and tests on n held-out splits (seeds 1..n) and prints,
+// per label, the mean and the worst of each figure.
+func evalRepeat(d *classifiers.Dataset, split float64, n int, threshold float64, cfg classifiers.TrainConfig, mapping map[string]string, stdout, stderr io.Writer) error {
+	type agg struct{ f1, auc, rp90 []float64 }
+	per := map[string]*agg{}
+	var labels []string
+	for seed := 1; seed <= n; seed++ {
+		cfg.Seed = uint64(seed)
+		train, test := d.Split(split, cfg.Seed)
+		m, err := classifiers.Train(train, cfg, mapping, split)
+		if err != nil {
+			return err
+		}
+		r, err := classifiers.Evaluate(m, test, threshold)
+		if err != nil {
+			return err
+		}
+		for _, l := range r.Labels {
+			if l.Positives == 0 {
+				continue
+			}
+			a := per[l.Label]
+			if a == nil {
+				a = &agg{}
+				per[l.Label] = a
+				labels = append(labels, l.Label)
+			}
+			a.f1, a.auc, a.rp90 = append(a.f1, l.F1), append(a.auc, l.AUC), append(a.rp90, l.RecallAtP90)
+		}
+		fmt.Fprintf(stderr, "eval: split %d/%d done\n", seed, n)
+	}
+	fmt.Fprintf(stdout, "%d held-out splits of %.0f%% (seeds 1..%d), threshold %.2f: mean (worst)\n\n", n, 100*split, n, threshold)
+	fmt.Fprintf(stdout, "%-10s %17s %17s %17s\n", "label", "F1", "ROC-AUC", "R@P≥0.90")
+	for _, l := range labels {
+		a := per[l]
+		fmt.Fprintf(stdout, "%-10s %17s %17s %17s\n", l, meanMin(a.f1), meanMin(a.auc), meanMin(a.rp90))
+	}
+	return nil
+}
+
+func meanMin(xs []float64) string {
+	sum, lo := 0.0, xs[0]
+	for _, x := range xs {
+		sum += x
+		lo = min(lo, x)
+	}
+	return fmt.Sprintf("%.4f (%.4f)", sum/float64(len(xs)), lo)
 }

@@ -3,6 +3,7 @@ package classifiers
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -50,6 +51,10 @@ type LabelReport struct {
 	// RecallAtP90 is the best recall at any threshold whose precision is at
 	// least 0.90 (0 if none reaches it).
 	RecallAtP90 float64 `json:"recall_at_precision_90"`
+	// ECE is the expected calibration error over ten probability bins: the
+	// example-weighted mean gap between predicted probability and observed
+	// frequency. 0 is perfectly calibrated.
+	ECE float64 `json:"calibration_error"`
 }
 
 // Evaluate scores every example of d with m. Labels of d that m does not
@@ -126,6 +131,7 @@ func Evaluate(m *Model, d *Dataset, threshold float64) (Report, error) {
 		if lr.Precision+lr.Recall > 0 {
 			lr.F1 = 2 * lr.Precision * lr.Recall / (lr.Precision + lr.Recall)
 		}
+		lr.ECE = calibrationError(s)
 		lr.AUC, lr.RecallAtP90 = ranking(s, lr.Positives, lr.Negatives)
 		r.Labels = append(r.Labels, lr)
 	}
@@ -169,6 +175,31 @@ func ranking(s []scored, positives, negatives int) (auc, recallAtP90 float64) {
 	return auc, recallAtP90
 }
 
+// calibrationError is the expected calibration error over ten equal-width
+// bins of predicted probability.
+func calibrationError(s []scored) float64 {
+	var sumP, pos, n [10]float64
+	for _, x := range s {
+		b := min(int(x.p*10), 9)
+		sumP[b] += x.p
+		n[b]++
+		if x.pos {
+			pos[b]++
+		}
+	}
+	var ece, total float64
+	for b := range n {
+		if n[b] > 0 {
+			ece += n[b] * math.Abs(sumP[b]/n[b]-pos[b]/n[b])
+			total += n[b]
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return ece / total
+}
+
 func ratio(a, b int) float64 {
 	if b == 0 {
 		return 0
@@ -185,9 +216,9 @@ func (r Report) WriteText(w io.Writer) {
 	if r.Note != "" {
 		fmt.Fprintf(w, "%s\n", r.Note)
 	}
-	fmt.Fprintf(w, "\n%-10s %6s %6s %9s %7s %7s %8s %10s\n", "label", "pos", "neg", "precision", "recall", "F1", "ROC-AUC", "R@P≥0.90")
+	fmt.Fprintf(w, "\n%-10s %6s %6s %9s %7s %7s %8s %10s %7s\n", "label", "pos", "neg", "precision", "recall", "F1", "ROC-AUC", "R@P≥0.90", "ECE")
 	for _, l := range r.Labels {
-		fmt.Fprintf(w, "%-10s %6d %6d %9.4f %7.4f %7.4f %8.4f %10.4f\n", l.Label, l.Positives, l.Negatives, l.Precision, l.Recall, l.F1, l.AUC, l.RecallAtP90)
+		fmt.Fprintf(w, "%-10s %6d %6d %9.4f %7.4f %7.4f %8.4f %10.4f %7.4f\n", l.Label, l.Positives, l.Negatives, l.Precision, l.Recall, l.F1, l.AUC, l.RecallAtP90, l.ECE)
 	}
 	fmt.Fprintf(w, "\nham false-positive rate: %.4f (%d ham examples)\n", r.HamFPR, r.HamExamples)
 	fmt.Fprintf(w, "\nconfusion (rows: true, columns: predicted)\n%-10s", "")

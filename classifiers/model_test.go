@@ -321,3 +321,57 @@ func TestRanking(t *testing.T) {
 		})
 	}
 }
+
+func TestCalibrationError(t *testing.T) {
+	perfect := []scored{{0.25, true}, {0.25, false}, {0.25, false}, {0.25, false}}
+	if e := calibrationError(perfect); math.Abs(e) > 1e-12 {
+		t.Errorf("ECE of a calibrated bin = %v, want 0", e)
+	}
+	over := []scored{{0.95, false}, {0.95, false}}
+	if e := calibrationError(over); math.Abs(e-0.95) > 1e-12 {
+		t.Errorf("ECE of a confident miss = %v, want 0.95", e)
+	}
+}
+
+// TestCalibratedOnHeldOut trains on 80% of the SMS corpus and checks that
+// the held-out probabilities are calibrated: 0.5 means as likely as not.
+func TestCalibratedOnHeldOut(t *testing.T) {
+	d, err := ReadData([]string{"data/sms_spam_collection/labelled.tsv"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, test := d.Split(0.2, 1)
+	m, err := Train(train, TrainConfig{Seed: 1, Buckets: 1 << 16}, nil, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Evaluate(m, test, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := r.Labels[0]; l.ECE > 0.03 || l.AUC < 0.98 {
+		t.Fatalf("held-out ECE %.4f (want ≤ 0.03), AUC %.4f (want ≥ 0.98)", l.ECE, l.AUC)
+	}
+}
+
+func FuzzReadData(f *testing.F) {
+	f.Add([]byte("label\ttext\nham\thello\nspam,sales\tbuy now\n"), false)
+	f.Add([]byte("{\"text\":\"x\",\"labels\":[\"a\"]}\n"), true)
+	f.Fuzz(func(t *testing.T, data []byte, jsonl bool) {
+		name := "f.tsv"
+		if jsonl {
+			name = "f.jsonl"
+		}
+		exs, known, err := parseData(name, data, map[string]string{"spam": "sales"}, 0)
+		if err != nil {
+			return
+		}
+		for _, ex := range exs {
+			for _, l := range ex.Labels {
+				if l == "" || l == Ham || l == "spam" || !slices.Contains(known, l) {
+					t.Fatalf("label %q (known %v)", l, known)
+				}
+			}
+		}
+	})
+}
