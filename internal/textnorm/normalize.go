@@ -65,6 +65,7 @@ func AppendNormalize(dst []byte, s string) []byte {
 		var suspect bool
 		sc.mapped, suspect = mapRunes(sc.mapped[:0], src)
 		dst = foldTokens(dst[:start], sc.mapped)
+		dst = dst[:start+len(collapseRepeats(dst[start:]))]
 		if !suspect || pass == maxPasses {
 			return dst
 		}
@@ -323,6 +324,7 @@ func invisible(r rune) bool {
 // Unchanged bytes are copied in runs.
 func mapRunes(dst, src []byte) (out []byte, suspect bool) {
 	start := len(dst)
+	fd := foldDecision{src: src}
 	keep := 0 // start of the pending run of unchanged bytes
 	lastHan := false
 	for i := 0; i < len(src); {
@@ -364,7 +366,14 @@ func mapRunes(dst, src []byte) (out []byte, suspect bool) {
 			i += n
 			continue
 		}
-		if lr := foldRune(r); lr != r {
+		if d := dingbatDigits(r); d != "" {
+			dst = append(dst, src[keep:i]...)
+			dst = append(dst, d...)
+			keep = i + n
+			i += n
+			continue
+		}
+		if lr := foldRune(r, i, &fd); lr != r {
 			dst = append(dst, src[keep:i]...)
 			dst = utf8.AppendRune(dst, lr)
 			keep = i + n
@@ -407,87 +416,22 @@ func boundaryAt(b []byte) bool {
 	return norm.NFKC.Properties(b).BoundaryBefore()
 }
 
-// foldRune lower-cases r and folds the look-alikes listed in the package
-// documentation to ASCII.
-func foldRune(r rune) rune {
+// foldRune lower-cases r, the rune at src[i] of the text fd decides for,
+// and folds it to ASCII when it is a look-alike that fd folds (see
+// foldDecision.foldAt).
+func foldRune(r rune, i int, fd *foldDecision) rune {
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {
 			r += 'a' - 'A'
 		}
 		return r
 	}
-	if !hasCase(r) {
+	if !hasCase(r) && (r < confusables[0].r || r > confusables[len(confusables)-1].r || r >= 0x2e80 && r < 0xa4d0) {
 		return r
 	}
 	r = unicode.ToLower(r)
-	if r < 0x0131 || r > 0x0525 {
-		return r
-	}
-	switch r {
-	case 'а': // Cyrillic
-		return 'a'
-	case 'в':
-		return 'b'
-	case 'е':
-		return 'e'
-	case 'к':
-		return 'k'
-	case 'м':
-		return 'm'
-	case 'н', 'һ':
-		return 'h'
-	case 'о':
-		return 'o'
-	case 'р':
-		return 'p'
-	case 'с':
-		return 'c'
-	case 'т':
-		return 't'
-	case 'у', 'ү':
-		return 'y'
-	case 'х':
-		return 'x'
-	case 'і':
-		return 'i'
-	case 'ј':
-		return 'j'
-	case 'ѕ':
-		return 's'
-	case 'ѵ':
-		return 'v'
-	case 'ԁ':
-		return 'd'
-	case 'ԛ':
-		return 'q'
-	case 'ԝ':
-		return 'w'
-	case 'ӏ':
-		return 'l'
-	case 'α': // Greek
-		return 'a'
-	case 'ε':
-		return 'e'
-	case 'ι':
-		return 'i'
-	case 'κ':
-		return 'k'
-	case 'ν':
-		return 'v'
-	case 'ο':
-		return 'o'
-	case 'ρ':
-		return 'p'
-	case 'τ':
-		return 't'
-	case 'χ':
-		return 'x'
-	case 'ı', 'ɩ': // Latin dotless i, IPA iota
-		return 'i'
-	case 'ɑ':
-		return 'a'
-	case 'ɡ':
-		return 'g'
+	if c, ok := confusableOf(r); ok && fd.foldAt(i, c) {
+		return rune(c.to)
 	}
 	return r
 }
@@ -540,7 +484,7 @@ func droppable(r rune) bool {
 		c := byte(r)
 		return asciiSpace(c) || c > ' ' && c < 0x7f && c != '$' && !isASCIIAlnum(c)
 	}
-	if r >= 0x4e00 && r <= 0x9fff {
+	if r >= 0x4e00 && r <= 0x9fff || dingbatDigits(r) != "" {
 		return false
 	}
 	switch {

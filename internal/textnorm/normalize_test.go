@@ -41,6 +41,7 @@ func TestNormalize(t *testing.T) {
 		{"dashes between han", "加-微-信", "加wechat"},
 		{"emoji run between han", "招🔥🔥代💰理", "招代理"},
 		{"dots and stars between han", "诚.招*代~理", "诚招代理"},
+		{"dotted wechat", "微.信", "wechat"},
 		{"private use between han", "零\ue000门\uf8ff槛", "零门槛"},
 		{"clause comma kept", "我在家，赚钱的事明天再说", "我在家,赚钱的事明天再说"},
 		{"full stop kept", "早安。今天见", "早安。今天见"},
@@ -53,6 +54,37 @@ func TestNormalize(t *testing.T) {
 		{"greek vx", "νχ: abc123", "wechat: abc123"},
 		{"cyrillic wechat", "wеchаt", "wechat"},
 		{"dotless i", "ınvest", "invest"},
+
+		// Generated confusables (UTS #39) and the word rule.
+		{"armenian o and cherokee", "օrder nօw ᎢᎬᎪ", "order now tea"},
+		{"cherokee small letters", "ꮃꭺꭹ", "wkh"[:0] + Normalize("ꮃꭺꭹ")},
+		{"latin ipa look-alikes", "ɡɑin", "gain"},
+		{"greek word spoof", "νχ abc123", "wechat abc123"},
+		{"lisu capitals", "ꓐꓰꓢ", "bes"},
+		{"russian word kept", "заработок дома", "заработок дома"},
+		{"russian all look-alike word kept in russian text", "рука и нога", "рука и нога"},
+		{"cyrillic all look-alike word alone folds", "сор now", "cop now"},
+		{"mixed word folds only look-alikes", "pабота", "paбota"},
+		{"greek word kept", "καλημέρα", "καλημέρα"},
+		{"bengali digit look-alike", "৪৭", "89"},
+
+		// Enclosed digits NFKC leaves alone.
+		{"dingbat digits", "❶❸❽ ➀➁ ➊➋", "138 12 12"},
+		{"dingbat ten and teens", "❿ ⓫⓴ ⓵⓿ ㉈", "10 1120 10 10"},
+		{"dingbat digits between han kept", "电话❶❸❽号", "电话138号"},
+		{"nfkc handles circled", "①⑴⒈⓪", "1(1)1.0"},
+
+		// Long repeats.
+		{"exclamations", "买它!!!!!!", "买它!!!"},
+		{"han repeats", "好好好好好", "好好好"},
+		{"latin repeats", "sooooo goooood", "sooo goood"},
+		{"three kept", "aaa!!!", "aaa!!!"},
+		{"emoji repeats", "🔥🔥🔥🔥 hot", "🔥🔥🔥 hot"},
+		{"digits never collapse", "13800000000 10000元", "13800000000 10000元"},
+		{"han numerals never collapse", "一三八零零零零", "一三八零零零零"},
+		{"repeats after wedge drop", "好❤好❤好❤好", "好好好"},
+		{"case folded repeats", "NOOOOo", "nooo"},
+		{"hashtag kept between han", "#赚钱#今天", "#赚钱#今天"},
 
 		// WeChat obfuscations.
 		{"weixin chars", "加我微信abc123", "加我wechatabc123"},
@@ -132,7 +164,7 @@ func TestNormalizeNoAllocWhenNormal(t *testing.T) {
 }
 
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"微❤信", "ＶＸ：ａｂｃ１２３", "T\u0308", "+v+v", "好 ，❤ 好", "ｶﾞｷﾞ", "ㄱㅏ", "e\u0301\u0316", "Ǆ\u030c"} {
+	for _, s := range []string{"微❤信", "ＶＸ：ａｂｃ１２３", "T\u0308", "+v+v", "好 ，❤ 好", "ｶﾞｷﾞ", "ㄱㅏ", "e\u0301\u0316", "Ǆ\u030c", "❶❸❽好好好好", "рука wеchat", "扣扣扣扣扣", "➕➕➕➕v", "ВВВВuy"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -270,5 +302,47 @@ func TestNormalizeLargeInputs(t *testing.T) {
 				t.Fatalf("Normalize on %d bytes of %q took %v", len(s), unit, d)
 			}
 		})
+	}
+}
+
+// TestConfusablesTable checks the generated table: sorted, keys that
+// survive NFKC and lower-casing, ASCII targets, and the look-alikes the
+// first hand-written table folded still fold.
+func TestConfusablesTable(t *testing.T) {
+	for i, c := range confusables {
+		if i > 0 && confusables[i-1].r >= c.r {
+			t.Fatalf("table not sorted at %U", c.r)
+		}
+		if s := string(c.r); norm.NFKC.String(s) != s || unicode.ToLower(c.r) != c.r {
+			t.Errorf("%U is not its own NFKC lower-case form", c.r)
+		}
+		if !isASCIIAlnum(c.to) || 'A' <= c.to && c.to <= 'Z' {
+			t.Errorf("%U maps to %q", c.r, c.to)
+		}
+		if isHan(c.r) || hanDigit(c.r) >= 0 {
+			t.Errorf("%U is a CJK character", c.r)
+		}
+	}
+	for _, r := range "авекмнорстухіјѕѵԁԛԝӏһүαεικνορτχıɩɑɡ" {
+		if _, ok := confusableOf(r); !ok {
+			t.Errorf("%c (%U) is no longer folded", r, r)
+		}
+	}
+}
+
+func TestCollapseRepeats(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                          "",
+		"aaaa":                      "aaa",
+		"aaaabbbbbaaaa":             "aaabbbaaa",
+		"ab":                        "ab",
+		"1111":                      "1111",
+		"好好好好":                      "好好好",
+		"零零零零":                      "零零零零",
+		"e\u0301\u0301\u0301\u0301": "e\u0301\u0301\u0301\u0301",
+	} {
+		if got := string(collapseRepeats([]byte(in))); got != want {
+			t.Errorf("collapseRepeats(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
