@@ -35,10 +35,7 @@ func (m mapFlag) Set(v string) error {
 func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var data listFlag
-	mapping := mapFlag{}
-	fs.Var(&data, "data", "labelled `file` (TSV label<TAB>text with a header row, or JSONL); repeat for more")
-	fs.Var(mapping, "map", "rename a label while reading, `from=to` (e.g. spam=sales); repeatable")
+	data, mapping := dataFlags(fs)
 	out := fs.String("out", "", "write the model to `file` (required)")
 	holdout := fs.Float64("holdout", 0, "keep this `fraction` of each file's examples (stratified) out of training")
 	holdoutOut := fs.String("holdout-out", "", "write the held-out examples to this `folder`, one JSONL file per data file (with -holdout)")
@@ -50,14 +47,14 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if len(data) == 0 || *out == "" {
+	if len(*data) == 0 || *out == "" {
 		return usageError{"train: -data and -out are required"}
 	}
 	if *holdout < 0 || *holdout >= 1 || (*holdoutOut != "") != (*holdout > 0) {
 		return usageError{"train: -holdout takes a fraction in (0, 1) and goes with -holdout-out"}
 	}
 	start := time.Now()
-	d, err := classifiers.ReadData(data, mapping)
+	d, err := classifiers.ReadData(*data, mapping)
 	if err != nil {
 		return err
 	}
@@ -87,10 +84,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var data listFlag
-	mapping := mapFlag{}
-	fs.Var(&data, "data", "labelled `file` to evaluate on; repeatable")
-	fs.Var(mapping, "map", "rename a label while reading, `from=to`; repeatable")
+	data, mapping := dataFlags(fs)
 	modelPath := fs.String("model", "", "model `file` (default: the embedded model)")
 	split := fs.Float64("split", 0, "train a new model on 1-`fraction` of the data and evaluate it on the held-out rest (stratified)")
 	threshold := fs.Float64("threshold", 0.5, "probability at which a label counts as predicted")
@@ -104,7 +98,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if len(data) == 0 {
+	if len(*data) == 0 {
 		return usageError{"eval: -data is required"}
 	}
 	if *split < 0 || *split >= 1 || (*split > 0 && *modelPath != "") {
@@ -113,7 +107,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *repeat < 1 || (*repeat > 1 && *split == 0) {
 		return usageError{"eval: -repeat takes a count of at least 1 and goes with -split"}
 	}
-	d, err := classifiers.ReadData(data, mapping)
+	d, err := classifiers.ReadData(*data, mapping)
 	if err != nil {
 		return err
 	}
@@ -154,6 +148,14 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	r.WriteText(stdout)
 	return nil
+}
+
+// dataFlags registers -data and -map, shared by train and eval.
+func dataFlags(fs *flag.FlagSet) (*listFlag, mapFlag) {
+	data, mapping := &listFlag{}, mapFlag{}
+	fs.Var(data, "data", "labelled `file`: TSV (label<TAB>text, a header row) or JSONL ({\"text\", \"label\"|\"labels\"}); FILE@W weights it; repeatable")
+	fs.Var(mapping, "map", "rename a label while reading, `from=to` (e.g. spam=sales); repeatable")
+	return data, mapping
 }
 
 // trainFlags registers the training settings shared by train and eval -split.
