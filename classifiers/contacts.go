@@ -7,168 +7,36 @@ import (
 	"github.com/circleguard/circleguard/internal/textnorm"
 )
 
-// idMin and idMax bound an id-like string: WeChat ids are 6–20 characters,
-// QQ numbers 5–11 digits; 5 leaves room for short custom ids.
-const (
-	idMin = 5
-	idMax = 20
-)
-
-// scanContacts offers contact.wechat and contact.qq. It returns the digit
-// runs it took as QQ numbers, as start offsets, so scanNumbers does not
-// report them again; at most a few are kept.
-func scanContacts(f *findings, s string) (skip qqRuns) {
-	for from := 0; ; {
-		i := strings.Index(s[from:], textnorm.WeChat)
-		if i < 0 {
-			break
-		}
-		i += from
-		end := i + len(textnorm.WeChat)
-		from = end
-		if !tokenAt(s, i, end) {
-			continue
-		}
-		if id, ok := idAfter(s, end); ok {
-			if f.wants(slotWeChat, weightWeChatID) {
-				f.offer(slotWeChat, weightWeChatID, mask(id))
+// scanContacts offers contact.wechat and contact.qq: the first WeChat id
+// and QQ number textnorm.Extract found, or, without a WeChat id, a WeChat
+// token right after an "add"/"dm" cue in s.
+func scanContacts(f *findings, e *textnorm.Entities, s string) {
+	if len(e.WeChatIDs) > 0 {
+		f.offer(slotWeChat, weightWeChatID, mask(e.WeChatIDs[0]))
+	} else {
+		for from := 0; ; {
+			i := strings.Index(s[from:], textnorm.WeChat)
+			if i < 0 {
+				break
 			}
-			continue
-		}
-		if id, ok := idBefore(s, i); ok {
-			if f.wants(slotWeChat, weightWeChatID) {
-				f.offer(slotWeChat, weightWeChatID, mask(id))
+			i += from
+			end := i + len(textnorm.WeChat)
+			from = end
+			if tokenAt(s, i, end) && cueBefore(s, i) {
+				f.offer(slotWeChat, weightWeChatCue, textnorm.WeChat)
+				break
 			}
-			continue
-		}
-		if cueBefore(s, i) {
-			f.offer(slotWeChat, weightWeChatCue, textnorm.WeChat)
 		}
 	}
-	for from := 0; ; {
-		i := strings.Index(s[from:], textnorm.QQ)
-		if i < 0 {
-			break
-		}
-		i += from
-		end := i + len(textnorm.QQ)
-		from = end
-		if !tokenAt(s, i, end) {
-			continue
-		}
-		k := skipSeparators(s, end)
-		n := 0
-		for k+n < len(s) && isDigit(s[k+n]) && n <= 11 {
-			n++
-		}
-		if n < 5 || n > 11 {
-			continue
-		}
-		skip.add(k)
-		if f.wants(slotQQ, weightQQ) {
-			f.offer(slotQQ, weightQQ, mask(s[k:k+n]))
-		}
-		from = k + n
+	if len(e.QQIDs) > 0 {
+		f.offer(slotQQ, weightQQ, mask(e.QQIDs[0]))
 	}
-	return skip
-}
-
-// qqRuns records the start offsets of digit runs taken as QQ numbers.
-type qqRuns struct {
-	n     int
-	start [4]int
-}
-
-func (q *qqRuns) add(i int) {
-	if q.n < len(q.start) {
-		q.start[q.n] = i
-		q.n++
-	}
-}
-
-func (q *qqRuns) has(i int) bool {
-	for _, s := range q.start[:q.n] {
-		if s == i {
-			return true
-		}
-	}
-	return false
 }
 
 // tokenAt reports whether s[i:end] is a whole token: no ASCII letter right
 // before or after it (digits may follow, as in "wechat123456").
 func tokenAt(s string, i, end int) bool {
 	return (i == 0 || !isASCIILetter(s[i-1])) && (end == len(s) || !isASCIILetter(s[end]))
-}
-
-// separators may stand between a contact token and the id: "wechat: x",
-// "wechat号 x", "qq群 x", "wechat id x", "wechat同号 x", "my wechat is x".
-// Letter separators must be whole words.
-var separators = []string{" ", ":", "=", "-", "~", "/", ">", "(", ")", "号", "是", "同", "群", "id", "is"}
-
-// skipSeparators returns the offset after at most four separators at s[i:].
-func skipSeparators(s string, i int) int {
-	for range 4 {
-		found := false
-		for _, sep := range separators {
-			if strings.HasPrefix(s[i:], sep) && (!isASCIILetter(sep[0]) || !wordAt(s, i+len(sep))) {
-				i += len(sep)
-				found = true
-				break
-			}
-		}
-		if !found {
-			break
-		}
-	}
-	return i
-}
-
-// idByte reports whether c may appear in a WeChat id (or a phone number used
-// as one).
-func idByte(c byte) bool { return isWordByte(c) || c == '_' || c == '-' }
-
-// idAfter reports the id-like string after the token ending at end: 5–20 id
-// bytes starting with a letter or digit, containing a digit or underscore, or
-// at least six letters after an explicit ':' or 号.
-func idAfter(s string, end int) (string, bool) {
-	k := skipSeparators(s, end)
-	n := 0
-	for k+n < len(s) && idByte(s[k+n]) && n <= idMax {
-		n++
-	}
-	if n < idMin || n > idMax || !isWordByte(s[k]) || wordAt(s, k+n) {
-		return "", false
-	}
-	id := s[k : k+n]
-	if strings.ContainsAny(id, "0123456789_") {
-		return id, true
-	}
-	explicit := strings.Contains(s[end:k], ":") || strings.Contains(s[end:k], "号")
-	return id, explicit && n >= 6
-}
-
-// idBefore reports an id-like string (5–20 id bytes with a digit) right
-// before the token at i, separated by at most two of " :/(同是".
-func idBefore(s string, i int) (string, bool) {
-	k := i
-	for range 2 {
-		switch {
-		case k > 0 && strings.IndexByte(" :/(", s[k-1]) >= 0:
-			k--
-		case strings.HasSuffix(s[:k], "同"), strings.HasSuffix(s[:k], "是"):
-			k -= len("同")
-		}
-	}
-	n := 0
-	for k-n > 0 && idByte(s[k-n-1]) && n <= idMax {
-		n++
-	}
-	if n < idMin || n > idMax || wordBefore(s, k-n) {
-		return "", false
-	}
-	id := s[k-n : k]
-	return id, isWordByte(id[0]) && strings.ContainsAny(id, "0123456789")
 }
 
 // cueWords are English words that, among the three words before the token,

@@ -113,7 +113,7 @@ var keywordTable = []keyword{
 	{text: "dropshipping", slot: slotSales, weight: 0.45},
 	{text: "drop shipping", slot: slotSales, weight: 0.45},
 
-	// Price words; amounts are found by scanNumbers.
+	// Price words; amounts are found by textnorm.Extract.
 	{text: "包邮", slot: slotPrice, weight: 0.3},
 	{text: "特价", slot: slotPrice, weight: 0.3},
 	{text: "打折", slot: slotPrice, weight: 0.3},
@@ -129,6 +129,16 @@ var keywordTable = []keyword{
 	{text: "七折", slot: slotPrice, weight: 0.3},
 	{text: "八折", slot: slotPrice, weight: 0.3},
 	{text: "九折", slot: slotPrice, weight: 0.3},
+	// Discounts in digits: 8折, 8.5折 (read as 5折).
+	{text: "1折", slot: slotPrice, weight: 0.3},
+	{text: "2折", slot: slotPrice, weight: 0.3},
+	{text: "3折", slot: slotPrice, weight: 0.3},
+	{text: "4折", slot: slotPrice, weight: 0.3},
+	{text: "5折", slot: slotPrice, weight: 0.3},
+	{text: "6折", slot: slotPrice, weight: 0.3},
+	{text: "7折", slot: slotPrice, weight: 0.3},
+	{text: "8折", slot: slotPrice, weight: 0.3},
+	{text: "9折", slot: slotPrice, weight: 0.3},
 	{text: "half price", slot: slotPrice, weight: 0.3},
 	{text: "% off", slot: slotPrice, weight: 0.3},
 	{text: "per piece", slot: slotPrice, weight: 0.3},

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/circleguard/circleguard/internal/textnorm"
 )
 
 // Signal is one piece of evidence found in a post.
@@ -107,17 +109,23 @@ func (f *findings) offer(s slot, w float64, evidence string) {
 	f.sig[s] = Signal{ID: slotIDs[s], Label: slotLabels[s], Weight: w, Evidence: clip(evidence)}
 }
 
-// Detect appends the signals found in norm (the output of
-// textnorm.Normalize) and links (the post's link list) to dst and returns the
-// extended slice. Each ID appears at most once, with its strongest evidence,
-// in the order of the ID constants. Detect never panics, whatever its input,
+// Detect appends the signals found in a post to dst and returns the
+// extended slice: e are the post's entities (textnorm.Extract of its text,
+// matching form and links) and norm its matching form (textnorm.Normalize
+// output), where phrases are looked for. A nil e is read from norm alone
+// (no links). Each ID appears at most once, with its strongest evidence, in
+// the order of the ID constants. Detect never panics, whatever its input,
 // and is safe for concurrent use.
-func Detect(dst []Signal, norm string, links []string) []Signal {
+func Detect(dst []Signal, e *textnorm.Entities, norm string) []Signal {
+	if e == nil {
+		ents := textnorm.Extract("", norm, nil)
+		e = &ents
+	}
 	var f findings
-	skip := scanContacts(&f, norm)
-	scanNumbers(&f, norm, skip)
+	scanContacts(&f, e, norm)
+	scanNumbers(&f, e)
 	scanPhrases(&f, norm)
-	scanLinks(&f, norm, links)
+	scanLinks(&f, e)
 	for s := range numSlots {
 		if f.set[s] {
 			dst = append(dst, f.sig[s])
@@ -159,7 +167,7 @@ var version = computeVersion()
 
 // detectorRevision is bumped when detector code changes behaviour in a way
 // the tables do not show.
-const detectorRevision = "builtin-1"
+const detectorRevision = "builtin-2"
 
 func computeVersion() string {
 	h := sha256.New()

@@ -68,6 +68,12 @@ func TestDetect(t *testing.T) {
 		{name: "mobile zero width and full width", text: "１３８\u200b１２３４\u200b５６７８", want: []string{IDPhone}},
 		{name: "wechat is id", text: "my wechat is lily2024 if you want to chat", want: []string{IDWeChat}},
 		{name: "long number", text: "账号 6222021234567890", want: []string{IDNumber}},
+		{
+			name: "mobile in chinese numerals", text: "有事打幺三八一二三四五六七八",
+			want: []string{IDPhone}, evidence: map[string]string{IDPhone: "138***"},
+		},
+		{name: "mobile dingbat digits", text: "电话❶❸❽❶❷❸❹❺❻❼❽", want: []string{IDPhone}},
+		{name: "qq in chinese numerals", text: "扣扣：九八七六五四三二一", want: []string{IDQQ}},
 
 		// Links.
 		{
@@ -85,6 +91,9 @@ func TestDetect(t *testing.T) {
 		{name: "price yuan unit and free shipping", text: "面膜一盒59元包邮", want: []string{IDPrice}, evidence: map[string]string{IDPrice: "59元"}},
 		{name: "price wan", text: "这款手表5w入手", want: []string{IDPrice}},
 		{name: "price discount", text: "全场8折", want: []string{IDPrice}},
+		{name: "price decimal discount", text: "全场8.5折", want: []string{IDPrice}},
+		{name: "price chinese numerals", text: "九块九包邮", want: []string{IDPrice}, evidence: map[string]string{IDPrice: "九块九"}},
+		{name: "no price in year", text: "2018折腾了一整年", want: nil},
 
 		// Sales phrases.
 		{
@@ -147,7 +156,8 @@ func TestDetect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			norm := textnorm.Normalize(tt.text)
-			got := Detect(nil, norm, tt.links)
+			e := textnorm.Extract(tt.text, norm, tt.links)
+			got := Detect(nil, &e, norm)
 			if !slices.Equal(ids(got), tt.want) {
 				t.Fatalf("Detect(%q) = %+v, want IDs %v", norm, got, tt.want)
 			}
@@ -162,14 +172,14 @@ func TestDetect(t *testing.T) {
 
 func TestDetectAppends(t *testing.T) {
 	prefix := []Signal{{ID: "x"}}
-	got := Detect(prefix, "零门槛", nil)
+	got := Detect(prefix, nil, "零门槛")
 	if len(got) != 2 || got[0].ID != "x" || got[1].ID != IDMLM {
 		t.Fatalf("Detect did not append: %+v", got)
 	}
 }
 
 func TestDetectStrongestEvidenceWins(t *testing.T) {
-	got := Detect(nil, textnorm.Normalize("兼职，招代理"), nil)
+	got := Detect(nil, nil, textnorm.Normalize("兼职，招代理"))
 	if len(got) != 1 || got[0].Evidence != "招代理" || got[0].Weight != 0.7 {
 		t.Fatalf("want 招代理 at 0.7, got %+v", got)
 	}
@@ -202,9 +212,11 @@ func TestVersion(t *testing.T) {
 }
 
 func TestDetectAllocs(t *testing.T) {
-	norm := textnorm.Normalize("诚招一级代理，零门槛，宝妈也能做，一部手机在家赚钱！稳赚不赔 ￥99 包邮")
+	text := "诚招一级代理，零门槛，宝妈也能做，一部手机在家赚钱！稳赚不赔 ￥99 包邮"
+	norm := textnorm.Normalize(text)
+	e := textnorm.Extract(text, norm, nil)
 	dst := make([]Signal, 0, 16)
-	allocs := testing.AllocsPerRun(100, func() { dst = Detect(dst[:0], norm, nil) })
+	allocs := testing.AllocsPerRun(100, func() { dst = Detect(dst[:0], &e, norm) })
 	if allocs != 0 {
 		t.Fatalf("Detect allocated %v times for phrase-only evidence", allocs)
 	}
@@ -215,7 +227,11 @@ func FuzzDetect(f *testing.F) {
 	f.Add("扣扣12345678 电话 138 1234 5678 ￥99", "")
 	f.Fuzz(func(t *testing.T, text, link string) {
 		for _, norm := range []string{text, textnorm.Normalize(text)} {
-			sigs := Detect(nil, norm, []string{link})
+			e := textnorm.Extract(text, norm, []string{link})
+			sigs := Detect(nil, &e, norm)
+			if again := Detect(nil, &e, norm); !slices.Equal(sigs, again) {
+				t.Fatalf("Detect(%q) not deterministic", norm)
+			}
 			seen := map[string]bool{}
 			for _, s := range sigs {
 				if seen[s.ID] {
@@ -250,14 +266,36 @@ var posts = []string{
 
 func BenchmarkDetect(b *testing.B) {
 	norms := make([]string, len(posts))
+	ents := make([]textnorm.Entities, len(posts))
 	for i, p := range posts {
 		norms[i] = textnorm.Normalize(p)
+		ents[i] = textnorm.Extract(p, norms[i], nil)
 	}
 	dst := make([]Signal, 0, 16)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		dst = Detect(dst[:0], norms[i%len(norms)], nil)
+		p := i % len(norms)
+		dst = Detect(dst[:0], &ents[p], norms[p])
+		i++
+	}
+}
+
+// BenchmarkExtractDetect is Detect with the entity extraction it relies on,
+// comparable to the first version of Detect, which read entities itself.
+func BenchmarkExtractDetect(b *testing.B) {
+	norms := make([]string, len(posts))
+	for i, p := range posts {
+		norms[i] = textnorm.Normalize(p)
+	}
+	var e textnorm.Entities
+	dst := make([]Signal, 0, 16)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		p := i % len(norms)
+		textnorm.ExtractInto(&e, posts[p], norms[p], nil)
+		dst = Detect(dst[:0], &e, norms[p])
 		i++
 	}
 }
@@ -267,7 +305,7 @@ func TestDetectConcurrent(t *testing.T) {
 	want := make([][]Signal, len(posts))
 	for i, p := range posts {
 		norms[i] = textnorm.Normalize(p)
-		want[i] = Detect(nil, norms[i], nil)
+		want[i] = Detect(nil, nil, norms[i])
 	}
 	done := make(chan bool)
 	for g := range 8 {
@@ -275,7 +313,7 @@ func TestDetectConcurrent(t *testing.T) {
 			defer func() { done <- true }()
 			for k := range 200 {
 				i := (g + k) % len(norms)
-				if got := Detect(nil, norms[i], nil); !slices.Equal(got, want[i]) {
+				if got := Detect(nil, nil, norms[i]); !slices.Equal(got, want[i]) {
 					t.Errorf("concurrent Detect(%q) = %+v, want %+v", norms[i], got, want[i])
 					return
 				}
@@ -295,7 +333,7 @@ func TestDetectLargeInputs(t *testing.T) {
 		t.Run(unit, func(t *testing.T) {
 			s := strings.Repeat(unit, 256<<10/len(unit))
 			start := time.Now()
-			Detect(nil, s, nil)
+			Detect(nil, nil, s)
 			if d := time.Since(start); d > 5*time.Second {
 				t.Fatalf("Detect on %d bytes of %q took %v", len(s), unit, d)
 			}

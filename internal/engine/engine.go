@@ -113,7 +113,7 @@ func (e *Engine) Decide(p *post.Post, now time.Time) verdict.Verdict {
 	s.norm = textnorm.AppendNormalize(s.norm[:0], p.Text)
 	norm := string(s.norm) // evidence and top features point into it: a copy
 	ents := textnorm.Extract(p.Text, norm, p.Links)
-	s.signals = classifiers.Detect(s.signals[:0], norm, p.Links)
+	s.signals = classifiers.Detect(s.signals[:0], &ents, norm)
 	pred := e.model.Predict(norm, p.Lang, &ents)
 
 	reasons := make([]verdict.Reason, 0, len(s.signals)+1)
