@@ -208,31 +208,70 @@ const maxRepeat = 3
 // the nfkcInert ranges); digits and Chinese numerals are never collapsed,
 // as they carry amounts and phone numbers (10000, 138 0000 0000).
 func collapseRepeats(b []byte) []byte {
-	w := 0    // write position
-	run := 0  // length of the current run
-	prev := 0 // start (in the output) of the previous rune, -1 if none
-	prevLen := 0
+	w := 0       // write position
+	run := 0     // length of the current run
+	prev := 0    // start (in the output) of the previous rune
+	prevLen := 0 // its length, 0 before the first rune
 	for i := 0; i < len(b); {
-		n := 1
-		if b[i] >= utf8.RuneSelf {
-			_, n = utf8.DecodeRune(b[i:])
+		c := b[i]
+		if c < utf8.RuneSelf { // the common case, kept tight
+			if prevLen == 1 && b[prev] == c {
+				run++
+				if run > maxRepeat && !isDigitByte(c) {
+					i++
+					continue
+				}
+			} else {
+				run = 1
+			}
+			b[w] = c
+			prev, prevLen = w, 1
+			w++
+			i++
+			continue
 		}
-		same := prevLen == n && string(b[prev:prev+n]) == string(b[i:i+n])
-		if same {
+		n := min(runeLen(c), len(b)-i)
+		if n == prevLen && sameBytes(b, prev, i, n) {
 			run++
+			if run > maxRepeat && collapsible(b[i:i+n]) {
+				i += n
+				continue
+			}
 		} else {
 			run = 1
 		}
-		if same && run > maxRepeat && collapsible(b[i:i+n]) {
-			i += n
-			continue
+		if w != i {
+			copy(b[w:], b[i:i+n])
 		}
-		copy(b[w:], b[i:i+n])
 		prev, prevLen = w, n
 		w += n
 		i += n
 	}
 	return b[:w]
+}
+
+// runeLen returns the length of the UTF-8 sequence that starts with lead.
+func runeLen(lead byte) int {
+	switch {
+	case lead < 0xe0:
+		if lead < utf8.RuneSelf {
+			return 1
+		}
+		return 2
+	case lead < 0xf0:
+		return 3
+	}
+	return 4
+}
+
+// sameBytes reports whether b[i:i+n] equals b[j:j+n].
+func sameBytes(b []byte, i, j, n int) bool {
+	for k := range n {
+		if b[i+k] != b[j+k] {
+			return false
+		}
+	}
+	return true
 }
 
 // collapsible reports whether the rune encoded in b may be collapsed.
