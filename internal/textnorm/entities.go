@@ -305,6 +305,7 @@ func unitAt(s string) (code string, n int) {
 	return "", 0
 }
 
+// hasUnit reports whether s starts with a currency unit or 块.
 func hasUnit(s string) bool {
 	code, _ := unitAt(s)
 	return code != "" || strings.HasPrefix(s, "块")
@@ -362,8 +363,11 @@ func (x *extractor) contactNumber(i int) int {
 	}
 	nd -= prefix
 	d = d[prefix:]
-	if len(gs) == 1 && prefix == 0 && nd == 13 && string(d[:2]) == "86" {
-		d, nd, prefix = d[2:], 11, 2 // +8613812345678 written without a space
+	switch {
+	case len(gs) == 1 && prefix == 0 && nd == 13 && string(d[:2]) == "86" && mobile(d[2:13]):
+		d, nd = d[2:], 11 // +8613812345678 written without a space
+	case len(gs) == 1 && prefix == 0 && nd == 15 && string(d[:4]) == "0086" && mobile(d[4:15]):
+		d, nd = d[4:], 11 // 008613812345678
 	}
 	contiguous := len(gs) == 1
 	switch {
