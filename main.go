@@ -7,6 +7,7 @@
 //	circleguard demo [-admin-addr HOST:PORT] [-rate N]   the whole pipeline on an embedded broker
 //	circleguard run -config FILE [flags]                 the stream worker
 //	circleguard scan [-in FILE] [-out FILE] [-model F]   posts JSONL in, verdicts JSONL out, offline
+//	circleguard gen [-n N] [-seed S] [-truth]            a labelled stream of realistic posts
 //	circleguard train -data FILE… -out MODEL             train the classifier
 //	circleguard eval [-model MODEL] -data FILE [-split F] evaluate it
 //	circleguard version
@@ -54,6 +55,7 @@ Usage:
   circleguard demo [-admin-addr HOST:PORT] [-rate N]  run the whole pipeline on an embedded broker
   circleguard run -config FILE [flags]                the Kafka stream worker
   circleguard scan [-in FILE] [-out FILE] [-model F]  posts JSONL in, verdict JSONL out, offline
+  circleguard gen [-n N] [-seed S] [-truth]           a labelled stream of realistic posts (JSONL)
   circleguard train -data FILE… -out MODEL            train the classifier on labelled data
   circleguard eval [-model MODEL] -data FILE          precision, recall, F1, ROC-AUC; -split to hold out
   circleguard version                                 print the version
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdScan(ctx, rest, getenv, stdin, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, rest, getenv, stdout, stderr)
+	case "gen":
+		return cmdGen(ctx, rest, stdout, stderr)
 	case "train":
 		return cmdTrain(ctx, rest, stdout, stderr)
 	case "eval":

@@ -134,8 +134,8 @@ const (
 	DefaultEnglish       = 0.25
 )
 
-// defaultStart is the default Config.Start.
-var defaultStart = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+// DefaultStart is the default Config.Start.
+var DefaultStart = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 
 // Limits: accounts are all built up front; a day between posts is plenty.
 const (
@@ -148,7 +148,7 @@ func (c Config) withDefaults() Config {
 		c.Seed = DefaultSeed
 	}
 	if c.Start.IsZero() {
-		c.Start = defaultStart
+		c.Start = DefaultStart
 	}
 	if c.Interval == 0 {
 		c.Interval = DefaultInterval

@@ -194,8 +194,8 @@ func TestCreatedAt(t *testing.T) {
 			}
 		})
 	}
-	if got := take(t, Config{}, 1)[0].Post.CreatedAt; got.Before(defaultStart) || got.After(defaultStart.Add(time.Second)) {
-		t.Errorf("first created_at %v, want just after %v", got, defaultStart)
+	if got := take(t, Config{}, 1)[0].Post.CreatedAt; got.Before(DefaultStart) || got.After(DefaultStart.Add(time.Second)) {
+		t.Errorf("first created_at %v, want just after %v", got, DefaultStart)
 	}
 }
 
