@@ -1,52 +1,58 @@
-// Package classifiers turns post text into evidence: Detect scans the
-// matching form of a post (the output of textnorm.Normalize) and its link
-// list and reports Signals — a contact handle, a link, a price, a sales,
-// recruitment (MLM) or fraud phrase — each with the label it argues for, a
-// weight in 0..1 and a short piece of evidence. It does not decide anything;
-// the rules package combines the weights.
+// Package classifiers turns post text into evidence: the built-in signals
+// (Detect) and the trained classifier (Model), with its training data
+// reader, trainer and evaluation. It does not decide anything; the rules
+// package combines the evidence.
 //
-// The built-in detectors are:
+// # Signals
 //
-//   - contact.wechat: the "wechat" token (textnorm folds 微信, vx, V❤, ➕V …
-//     into it) followed or preceded by an id-like string, or right after an
-//     "add"/"dm" cue (加, 私, 联系, add, dm, contact …). contact.qq: the "qq"
-//     token followed by 5–11 digits. contact.phone: a Chinese mobile number
-//     (1[3-9] and nine more digits), also when split by spaces or dashes or
-//     prefixed with +86. contact.number: any other run of nine or more digits.
-//     Label sales; contact evidence is masked to its first three characters
-//     ("138***").
-//   - link: a host in the post's link list or in the text; label sales;
-//     evidence is the host. Hosts in the text are found with the TLD and
-//     scheme tables of mvdan.cc/xurls (not its Relaxed expression, which
-//     costs tens of microseconds per post); a test keeps the two in
-//     agreement.
-//   - price: an amount with a currency sign or unit (¥99, $9.99, 99元, 5w,
-//     8折) or a price word (包邮, 特价, 打折, half price); label sales.
+// Detect reads a post's entities (textnorm.Extract) and the matching form of
+// its text (textnorm.Normalize) and reports Signals — a contact handle, a
+// link, a price, a sales, recruitment (MLM) or fraud phrase — each with the
+// label it argues for, a hand-set weight in 0..1 and a short piece of
+// evidence:
+//
+//   - contact.wechat, contact.qq, contact.phone, contact.number: WeChat and
+//     QQ ids after their (folded) trigger words, Chinese mobile numbers
+//     however they are written, other runs of nine or more digits. Label
+//     sales; evidence masked to its first three characters ("138***").
+//   - link: a host in the post's links or its text; evidence is the host.
+//   - price: an amount with a currency sign or unit (¥99, $9.99, 99元, 5w) or
+//     a price word (包邮, 特价, 8折, half price); label sales.
 //   - sales.phrase, mlm.phrase, fraud.phrase: phrases from a fixed bilingual
 //     table (代购, 招代理, 零门槛, 稳赚不赔, "order now", "be your own boss",
-//     "guaranteed returns" …), plus combinations that are stronger than
-//     their parts, all fraud: pay-first + ship (先付款 … 发货) and prize +
-//     fee (中奖 … 手续费); deposit + ship (定金 … 发货) counts less, as honest
-//     pre-orders read the same.
+//     "guaranteed returns" …), plus combinations that are stronger than their
+//     parts, all fraud: pay-first + ship and prize + fee.
 //
-// Chinese phrases match anywhere; English phrases match whole words only
-// ("order" does not match inside "border"). Each signal ID appears at most
-// once per post, with the strongest evidence found (the first one on a
-// tie), and signals come out in a fixed order: contact.wechat, contact.qq,
-// contact.phone, contact.number, link, price, sales.phrase, mlm.phrase,
-// fraud.phrase.
+// Chinese phrases match anywhere; English phrases match whole words only.
+// Each signal ID appears at most once per post, in a fixed order. Evidence is
+// valid UTF-8 of at most 64 bytes. Version is a hash of the tables and
+// weights.
 //
-// Detect is safe for concurrent use: it reads only immutable tables built
-// once when the package is initialised. It allocates only for evidence that
-// must be built (a masked contact, a combined phrase) and when dst must
-// grow; other evidence is a table constant or a substring of the text or of
-// a link, so it shares their memory (never pass a string whose bytes are
-// later reused). Evidence is always valid UTF-8 of at most 64 bytes,
-// whatever the input.
+// # The classifier
 //
-// Known limits of this first version: no stemming or inflection (list
-// "guaranteed return" and "guaranteed returns" separately), no negation
-// ("不包邮" still reads as 包邮), no Chinese numerals in amounts (九块九), no
-// de-obfuscation of spelled-out digits or links (一三八…, www点xx点com), and
-// the weights are hand-set, not learned.
+// Model is a multi-label (one-vs-rest) logistic regression over hashed
+// features: the tokens of textnorm.Tokenizer (stemmed Latin words, Han
+// unigrams and bigrams, digit buckets, entity tokens; emoji-count tokens are
+// left out) and pairs of neighbouring Latin words, hashed with FNV-1a into a
+// power-of-two number of buckets, each token worth 1/sqrt(n). Train fits each
+// label with AdaGrad and calibrates it with Platt scaling fitted on
+// out-of-fold scores; a corpus that never uses a label gives no negatives for
+// it except from its ham. Evaluate reports precision, recall, F1, ROC-AUC,
+// recall at precision 0.90, the calibration error and the confusion matrix,
+// and warns when the data is what the model was trained on.
+//
+// A model file is the line "circleguard-model/1", a JSON header (labels,
+// buckets, bias, calibration, training metadata: data files with their
+// SHA-256, weights, seed, epochs) and the float32 weights; its SHA-256 is the
+// model's version. ReadModel rejects any defect with an error wrapping
+// ErrModel. DefaultModel is the model embedded in the binary, built by `make
+// model`; TestDefaultModelReproducible retrains it from the recorded settings
+// and fails if one byte differs, so any change to the text analysis must come
+// with `make model`.
+//
+// Detect, Model.Predict and Evaluate are safe for concurrent use.
+//
+// Known limits: no negation ("不包邮" still reads as 包邮), no spelled-out
+// links (www点xx点com), the signal weights are hand-set, and the default
+// model's seed corpus is small (3,222 posts) next to real traffic.
 package classifiers
