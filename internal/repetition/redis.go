@@ -1,0 +1,318 @@
+package repetition
+
+import (
+	"context"
+	"crypto/tls"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisConfig configures the Redis store.
+type RedisConfig struct {
+	// Addr is the server's host:port. Default: 127.0.0.1:6379.
+	Addr string
+	// Username and Password authenticate (ACL or requirepass); empty: none.
+	Username, Password string
+	// DB is the database number. Default: 0.
+	DB int
+	// TLS connects with TLS, verifying the server against the host of Addr.
+	// Default: false.
+	TLS bool
+	// KeyPrefix starts every key the store writes, so that instances
+	// sharing state use the same prefix and others stay apart.
+	// Default: "circleguard:rep:".
+	KeyPrefix string
+	// Window and Lateness are as in MemoryConfig; every instance sharing a
+	// KeyPrefix must use the same values. Defaults: 24h and 10m.
+	Window, Lateness time.Duration
+	// KeyTTL is how long a key lives after its last write, in wall-clock
+	// time: it only collects garbage (counts use event time) and must
+	// exceed Window + Lateness plus the longest outage after which a
+	// restarted worker should still know its history.
+	// Default: Window + Lateness + 1h.
+	KeyTTL time.Duration
+	// DialTimeout bounds connecting, including NewRedis's ping. Default: 5s.
+	DialTimeout time.Duration
+	// Timeout bounds each read and write on a connection. Default: 5s.
+	Timeout time.Duration
+	// ChunkSize is the number of posts one script call counts; a batch's
+	// calls go in one pipelined round trip. Smaller chunks block the server
+	// for less time at once. Default: 250.
+	ChunkSize int
+}
+
+// Defaults of RedisConfig.
+const (
+	DefaultRedisAddr      = "127.0.0.1:6379"
+	DefaultRedisKeyPrefix = "circleguard:rep:"
+	DefaultRedisChunkSize = 250
+)
+
+func (c RedisConfig) withDefaults() RedisConfig {
+	if c.Addr == "" {
+		c.Addr = DefaultRedisAddr
+	}
+	if c.KeyPrefix == "" {
+		c.KeyPrefix = DefaultRedisKeyPrefix
+	}
+	if c.Window == 0 {
+		c.Window = DefaultWindow
+	}
+	if c.Lateness == 0 {
+		c.Lateness = DefaultLateness
+	}
+	if c.KeyTTL == 0 {
+		c.KeyTTL = c.Window + c.Lateness + time.Hour
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = 5 * time.Second
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 5 * time.Second
+	}
+	if c.ChunkSize == 0 {
+		c.ChunkSize = DefaultRedisChunkSize
+	}
+	return c
+}
+
+// Validate reports a configuration NewRedis would refuse. Zero fields take
+// their defaults.
+func (c RedisConfig) Validate() error {
+	c = c.withDefaults()
+	w, err := newWindows(c.Window, c.Lateness)
+	if err != nil {
+		return err
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("addr %q: %w", c.Addr, err)
+	}
+	switch {
+	case c.KeyTTL.Milliseconds() <= w.retention():
+		return fmt.Errorf("KeyTTL %v must exceed Window + Lateness (%v)", c.KeyTTL, c.Window+c.Lateness)
+	case c.DialTimeout < 0 || c.Timeout < 0:
+		return errors.New("timeouts must not be negative")
+	case c.ChunkSize < 1:
+		return fmt.Errorf("ChunkSize %d: must be positive", c.ChunkSize)
+	case c.DB < 0:
+		return fmt.Errorf("DB %d: must not be negative", c.DB)
+	}
+	return nil
+}
+
+//go:embed observe.lua
+var observeLua string
+
+var observeScript = redis.NewScript(observeLua)
+
+// Redis is the Store that instances share: what one worker counts, every
+// worker sharing the server and KeyPrefix sees, and a restarted worker keeps
+// its history. It needs Redis 6.2 or later (ZADD GT), standalone or with
+// replicas, not Redis Cluster: a script touches keys of many slots.
+// Safe for concurrent use.
+//
+// Keys, under KeyPrefix, all expiring KeyTTL after their last write:
+//
+//	p:<post>          string: a counted post's counts, event time, cluster and author (replays, founders)
+//	a:<author>        sorted set: the author's posts by event time
+//	k:b<band>, k:x<exact>  string: "<cluster> <event time>" of the last post that carried the key
+//	m:<cluster>       string: the first-seen time of a cluster of two or more posts
+//	c:<cluster>       sorted set: the cluster's posts by event time
+//	u:<cluster>       sorted set: the cluster's authors by their latest post's event time
+//	ac:<cluster>:<author>  sorted set: the author's posts in the cluster
+//	wm                string: the newest event time seen
+//
+// where <post> and <cluster> are 16 hexadecimal digits of PostIDHash and a
+// cluster of one has only its founder's p: and k: keys. Sorted sets drop
+// members older than the retention whenever they are written.
+type Redis struct {
+	cfg    RedisConfig
+	w      windows
+	client *redis.Client
+}
+
+// NewRedis connects to the server and checks that it answers.
+func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("repetition redis config: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	w, _ := newWindows(cfg.Window, cfg.Lateness)
+	opt := &redis.Options{
+		Addr:         cfg.Addr,
+		Username:     cfg.Username,
+		Password:     cfg.Password,
+		DB:           cfg.DB,
+		DialTimeout:  cfg.DialTimeout,
+		ReadTimeout:  cfg.Timeout,
+		WriteTimeout: cfg.Timeout,
+		// A failed batch is retried by the caller: Observe is idempotent.
+		MaxRetries: 0,
+	}
+	if cfg.TLS {
+		host, _, _ := net.SplitHostPort(cfg.Addr)
+		opt.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
+	}
+	client := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("repetition: redis at %s does not answer: %w", cfg.Addr, err)
+	}
+	if err := observeScript.Load(pctx, client).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("repetition: load script into redis at %s: %w", cfg.Addr, err)
+	}
+	return &Redis{cfg: cfg, w: w, client: client}, nil
+}
+
+// Close closes the connections.
+func (r *Redis) Close() error { return r.client.Close() }
+
+// Observe implements Store: the batch's chunks go in one pipelined round
+// trip, each counted atomically by a script, so that the same post seen by
+// two workers at once counts once.
+func (r *Redis) Observe(ctx context.Context, batch []Observation) ([]Counts, error) {
+	if err := checkBatch(batch); err != nil {
+		return nil, err
+	}
+	out := make([]Counts, len(batch))
+	type chunk struct {
+		start, end int
+		args       []any
+		cmd        *redis.Cmd
+	}
+	var chunks []*chunk
+	for start := 0; start < len(batch); start += r.cfg.ChunkSize {
+		end := min(start+r.cfg.ChunkSize, len(batch))
+		chunks = append(chunks, &chunk{start: start, end: end, args: r.args(batch[start:end])})
+	}
+	run := func(todo []*chunk) error {
+		pipe := r.client.Pipeline()
+		for _, c := range todo {
+			c.cmd = observeScript.EvalSha(ctx, pipe, nil, c.args...)
+		}
+		_, err := pipe.Exec(ctx)
+		return err
+	}
+	err := run(chunks)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// The server lost its scripts (a restart or SCRIPT FLUSH): load it
+		// again and run the chunks that did not run.
+		if err := observeScript.Load(ctx, r.client).Err(); err != nil {
+			return nil, fmt.Errorf("repetition: reload script: %w", err)
+		}
+		var again []*chunk
+		for _, c := range chunks {
+			if c.cmd.Err() != nil {
+				again = append(again, c)
+			}
+		}
+		err = run(again)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("repetition: observe %d posts in redis: %w", len(batch), err)
+	}
+	for _, c := range chunks {
+		vals, err := c.cmd.Slice()
+		if err == nil {
+			err = decodeCounts(vals, out[c.start:c.end])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("repetition: observe in redis: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func (r *Redis) args(batch []Observation) []any {
+	n := 6 + 4*len(batch)
+	for i := range batch {
+		if b := bandsOf(&batch[i]); len(b) > 0 {
+			n += len(b) + 1
+		}
+	}
+	args := make([]any, 0, n)
+	args = append(args, r.cfg.KeyPrefix, r.w.window, r.w.lateness, ShortWindow.Milliseconds(),
+		r.cfg.KeyTTL.Milliseconds(), len(batch))
+	for i := range batch {
+		o := &batch[i]
+		bands := bandsOf(o)
+		nk := 0
+		if len(bands) > 0 {
+			nk = len(bands) + 1
+		}
+		args = append(args, clusterName(PostIDHash(o.PostID)), o.At.UnixMilli(), o.AuthorID, nk)
+		if nk > 0 {
+			args = append(args, keyName('x', exactKey(o.Exact)))
+			for _, b := range bands {
+				args = append(args, keyName('b', b))
+			}
+		}
+	}
+	return args
+}
+
+func keyName(kind byte, key uint64) string {
+	var b [17]byte
+	b[0] = kind
+	const hex = "0123456789abcdef"
+	for i := 16; i > 0; i-- {
+		b[i] = hex[key&15]
+		key >>= 4
+	}
+	return string(b[:])
+}
+
+// decodeCounts reads the script's 8 values per post.
+func decodeCounts(vals []any, out []Counts) error {
+	if len(vals) != 8*len(out) {
+		return fmt.Errorf("script returned %d values for %d posts", len(vals), len(out))
+	}
+	num := func(v any) (int64, error) {
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case string:
+			return strconv.ParseInt(x, 10, 64)
+		}
+		return 0, fmt.Errorf("unexpected %T in script reply", v)
+	}
+	for i := range out {
+		row := vals[8*i : 8*i+8]
+		var n [8]int64
+		for j, v := range row {
+			if j == 4 {
+				continue
+			}
+			x, err := num(v)
+			if err != nil {
+				return err
+			}
+			n[j] = x
+		}
+		cid, _ := row[4].(string)
+		c := Counts{
+			Replay:          n[0] == 1,
+			AuthorPosts1h:   int(n[1]),
+			AuthorPosts24h:  int(n[2]),
+			AuthorCopies24h: int(n[3]),
+			Cluster:         strings.TrimSpace(cid),
+		}
+		if c.Cluster != "" {
+			c.ClusterCopies24h = int(n[5])
+			c.ClusterAuthors24h = int(n[6])
+			c.ClusterFirstSeen = time.UnixMilli(n[7]).UTC()
+		}
+		out[i] = c
+	}
+	return nil
+}

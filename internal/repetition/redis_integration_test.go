@@ -1,0 +1,108 @@
+package repetition
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	mrand "math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// EnvRedis names the environment variable holding the address of the real
+// redis-server that scripts/redis.sh starts.
+const envRedis = "CIRCLEGUARD_TEST_REDIS"
+
+// redisAddr returns the test server's address. Without it the test is
+// skipped, except under CI=true, where it fails: CI must never pass by
+// skipping.
+func redisAddr(t testing.TB) string {
+	t.Helper()
+	addr := os.Getenv(envRedis)
+	if addr == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set under CI=true: a real redis-server is required (scripts/redis.sh start)", envRedis)
+		}
+		t.Skipf("%s not set: start a server with scripts/redis.sh start", envRedis)
+	}
+	return addr
+}
+
+// uniquePrefix returns a key prefix no other test shares, and deletes its
+// keys when the test ends.
+func uniquePrefix(t testing.TB, addr string) string {
+	t.Helper()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	prefix := "test:" + hex.EncodeToString(b) + ":"
+	t.Cleanup(func() {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		defer c.Close()
+		ctx := context.Background()
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+			if len(keys) == 1000 {
+				c.Unlink(ctx, keys...)
+				keys = keys[:0]
+			}
+		}
+		if len(keys) > 0 {
+			c.Unlink(ctx, keys...)
+		}
+	})
+	return prefix
+}
+
+func newTestRedis(t testing.TB, addr, prefix string) *Redis {
+	t.Helper()
+	r, err := NewRedis(context.Background(), RedisConfig{Addr: addr, KeyPrefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func TestIntegrationRedis(t *testing.T) {
+	addr := redisAddr(t)
+	runConformance(t, func(t *testing.T) Store {
+		return newTestRedis(t, addr, uniquePrefix(t, addr))
+	}, func(t *testing.T) (Store, Store) {
+		prefix := uniquePrefix(t, addr)
+		return newTestRedis(t, addr, prefix), newTestRedis(t, addr, prefix)
+	})
+}
+
+// TestIntegrationRedisMatchesMemory feeds one random stream, in batches of
+// random sizes, to both stores and wants the same counts for every post.
+func TestIntegrationRedisMatchesMemory(t *testing.T) {
+	addr := redisAddr(t)
+	r := newTestRedis(t, addr, uniquePrefix(t, addr))
+	m, err := NewMemory(MemoryConfig{MaxPosts: 100_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := mrand.New(mrand.NewPCG(3, 4))
+	posts := randomPosts(rng, 4000)
+	for len(posts) > 0 {
+		n := min(1+rng.IntN(300), len(posts))
+		want, err := m.Observe(context.Background(), posts[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Observe(context.Background(), posts[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("post %+v: redis %+v, memory %+v", posts[i], got[i], want[i])
+			}
+		}
+		posts = posts[n:]
+	}
+}
