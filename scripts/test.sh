@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # All tests: unit, fuzz seeds, and integration against a real Apache Kafka
-# broker (started here) with Debian's kcat. `make test` and .ci/run run this.
+# broker and a real redis-server (both started here) with Debian's kcat.
+# `make test` and .ci/run run this.
 #
 #   scripts/test.sh [go test flags…]     e.g. scripts/test.sh -run Integration
 set -euo pipefail
@@ -15,6 +16,15 @@ addr=$(scripts/kafka.sh start | tail -n 1)
 [ -n "$started" ] && trap 'scripts/kafka.sh stop' EXIT
 export CIRCLEGUARD_TEST_KAFKA=$addr
 echo "test.sh: real Kafka broker at $CIRCLEGUARD_TEST_KAFKA" >&2
+# Redis: started fresh (it keeps no data) and stopped on exit.
+CIRCLEGUARD_TEST_REDIS=$(scripts/redis.sh start | tail -n 1)
+export CIRCLEGUARD_TEST_REDIS
+if [ -n "$started" ]; then
+  trap 'scripts/redis.sh stop; scripts/kafka.sh stop' EXIT
+else
+  trap 'scripts/redis.sh stop' EXIT
+fi
+echo "test.sh: real redis-server at $CIRCLEGUARD_TEST_REDIS" >&2
 
 echo "test.sh: go vet" >&2
 go vet ./...
