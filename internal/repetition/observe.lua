@@ -1,9 +1,10 @@
 -- Counts a chunk of observations atomically; see redis.go for the key
 -- layout and doc.go for the rules, which the Memory store follows too.
 --
--- ARGV: prefix, window, lateness, short window, key TTL (all ms), n, then per
--- post: post hash (16 hex), event time (ms), author, k, and k key names
--- ("b<hex>" for a band, "x<hex>" for the exact fingerprint).
+-- ARGV: prefix, window, lateness, short window, key TTL, generation (all ms),
+-- n, then per post: post hash (16 hex), event time (ms), author, k, and k
+-- keys (9 bytes: 'b' for a band or 'x' for the exact fingerprint, then the
+-- key's 8 bytes, big-endian).
 -- Returns 8 values per post: replay (0/1), author posts in the short window
 -- and in the window, author copies, cluster ("" when trivial), cluster copies,
 -- cluster authors, cluster first seen (ms).
@@ -12,7 +13,8 @@ local W = tonumber(ARGV[2])
 local L = tonumber(ARGV[3])
 local S = tonumber(ARGV[4])
 local TTL = ARGV[5]
-local n = tonumber(ARGV[6])
+local G = tonumber(ARGV[6])
+local n = tonumber(ARGV[7])
 
 local function num(x) return string.format('%d', x) end
 local function excl(x) return '(' .. string.format('%d', x) end
@@ -35,7 +37,7 @@ local function add(key, score, member, cut, flag)
 end
 
 local out = {}
-local i = 7
+local i = 8
 for _ = 1, n do
   local h, at, author, nk = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
   local k0 = i + 4
@@ -58,10 +60,25 @@ for _ = 1, n do
     local cid, acp, ccp, cau, first = '', 0, 0, 0, 0
     if nk > 0 then
       -- The earliest live cluster any key points to; a key is live while
-      -- the last post that carried it is in the window.
+      -- the last post that carried it is in the window. Keys are fields of
+      -- one hash per generation (G ms of the watermark): the newest
+      -- generation that has a key holds the last post that carried it.
+      local fields = {}
+      for k = k0, k0 + nk - 1 do fields[#fields + 1] = ARGV[k] end
+      local vals, missing = {}, nk
+      for g = math.floor(wm / G), math.floor(lo / G), -1 do
+        local got = redis.call('HMGET', P .. 'k:' .. num(g), unpack(fields))
+        for j = 1, nk do
+          if not vals[j] and got[j] then
+            vals[j] = got[j]
+            missing = missing - 1
+          end
+        end
+        if missing == 0 then break end
+      end
       local best, bestFirst, founder
-      for k = k0, k0 + nk - 1 do
-        local v = redis.call('GET', P .. 'k:' .. ARGV[k])
+      for j = 1, nk do
+        local v = vals[j]
         if v then
           local c, last = string.match(v, '^(%S+) (%S+)$')
           last = tonumber(last)
@@ -122,9 +139,14 @@ for _ = 1, n do
         end
       end
       local v = cid .. ' ' .. num(at)
-      for k = k0, k0 + nk - 1 do
-        redis.call('SET', P .. 'k:' .. ARGV[k], v, 'PX', TTL)
+      local hset = {}
+      for j = 1, nk do
+        hset[2 * j - 1] = fields[j]
+        hset[2 * j] = v
       end
+      local gkey = P .. 'k:' .. num(math.floor(wm / G))
+      redis.call('HSET', gkey, unpack(hset))
+      redis.call('PEXPIRE', gkey, TTL)
     end
     local c = cid
     if c == '' then c = '-' end

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	_ "embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -122,7 +123,7 @@ var observeScript = redis.NewScript(observeLua)
 //
 //	p:<post>          string: a counted post's counts, event time, cluster and author (replays, founders)
 //	a:<author>        sorted set: the author's posts by event time
-//	k:b<band>, k:x<exact>  string: "<cluster> <event time>" of the last post that carried the key
+//	k:<generation>    hash: band or exact key → "<cluster> <event time>" of the last post that carried it
 //	m:<cluster>       string: the first-seen time of a cluster of two or more posts
 //	c:<cluster>       sorted set: the cluster's posts by event time
 //	u:<cluster>       sorted set: the cluster's authors by their latest post's event time
@@ -130,8 +131,13 @@ var observeScript = redis.NewScript(observeLua)
 //	wm                string: the newest event time seen
 //
 // where <post> and <cluster> are 16 hexadecimal digits of PostIDHash and a
-// cluster of one has only its founder's p: and k: keys. Sorted sets drop
-// members older than the retention whenever they are written.
+// cluster of one has only its founder's p: record and k: fields. A
+// generation is a quarter of the Window of watermark time (the newest event
+// time seen when a key was written); a lookup reads the generations the
+// window spans, newest first, so a key is found with the last post that
+// carried it, as in the Memory store, in one command per generation rather
+// than one per key. Sorted sets drop members older than the retention
+// whenever they are written.
 type Redis struct {
 	cfg    RedisConfig
 	w      windows
@@ -234,7 +240,7 @@ func (r *Redis) Observe(ctx context.Context, batch []Observation) ([]Counts, err
 }
 
 func (r *Redis) args(batch []Observation) []any {
-	n := 6 + 4*len(batch)
+	n := 7 + 4*len(batch)
 	for i := range batch {
 		if b := bandsOf(&batch[i]); len(b) > 0 {
 			n += len(b) + 1
@@ -242,7 +248,7 @@ func (r *Redis) args(batch []Observation) []any {
 	}
 	args := make([]any, 0, n)
 	args = append(args, r.cfg.KeyPrefix, r.w.window, r.w.lateness, ShortWindow.Milliseconds(),
-		r.cfg.KeyTTL.Milliseconds(), len(batch))
+		r.cfg.KeyTTL.Milliseconds(), r.w.window/generations, len(batch))
 	for i := range batch {
 		o := &batch[i]
 		bands := bandsOf(o)
@@ -261,16 +267,16 @@ func (r *Redis) args(batch []Observation) []any {
 	return args
 }
 
+// keyName is a band or exact key as a field of the k: hashes.
 func keyName(kind byte, key uint64) string {
-	var b [17]byte
+	var b [9]byte
 	b[0] = kind
-	const hex = "0123456789abcdef"
-	for i := 16; i > 0; i-- {
-		b[i] = hex[key&15]
-		key >>= 4
-	}
+	binary.BigEndian.PutUint64(b[1:], key)
 	return string(b[:])
 }
+
+// generations is the number of k: hashes a window spans.
+const generations = 4
 
 // decodeCounts reads the script's 8 values per post.
 func decodeCounts(vals []any, out []Counts) error {
