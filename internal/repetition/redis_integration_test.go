@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	mrand "math/rand/v2"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -105,4 +107,34 @@ func TestIntegrationRedisMatchesMemory(t *testing.T) {
 		}
 		posts = posts[n:]
 	}
+}
+
+// BenchmarkIntegrationRedisObserve: one op is one post, observed in batches
+// of 1000 (four pipelined script calls), a day of 1M posts by 200k authors.
+// It also reports the server's memory per post counted.
+func BenchmarkIntegrationRedisObserve(b *testing.B) {
+	addr := redisAddr(b)
+	r := newTestRedis(b, addr, uniquePrefix(b, addr))
+	before := redisUsedMemory(b, r)
+	benchObserve(b, r, 200_000, 1_000_000)
+	b.StopTimer()
+	b.ReportMetric(float64(redisUsedMemory(b, r)-before)/float64(b.N), "redis-B/post")
+}
+
+func redisUsedMemory(b *testing.B, r *Redis) int64 {
+	info, err := r.client.Info(context.Background(), "memory").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return n
+		}
+	}
+	b.Fatal("INFO memory has no used_memory")
+	return 0
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package repetition
+
+const raceEnabled = false
