@@ -1,3 +1,127 @@
-// Package repetition counts how often a post's author and content repeat:
-// the state behind brushing (刷屏) detection.
+// Package repetition counts how often a post's author and its content
+// repeat: the state behind brushing (刷屏) detection, where one ad is posted
+// again and again by an account and copied across many accounts (agent
+// networks).
+//
+// A Store observes posts in batches (Observe) and returns, per post, Counts:
+// the author's posts in the last hour and day, the author's copies of this
+// post in the day, and for the post's content cluster the copies by all
+// authors in the day, their distinct authors and the cluster's first-seen
+// time. Two stores implement it and pass one conformance suite: Memory, the
+// default for a single instance, and Redis, shared by many instances.
+//
+// # Event time
+//
+// Every window is in event time (the post's created_at), never the wall
+// clock, so a replay of the stream gives the same counts. A window of length
+// d for a post at t holds the posts with event time in (t − d, t]: a post
+// exactly an hour older is out of the hour. Times are kept to the
+// millisecond. Posts may arrive out of order: a post counts the posts of its
+// own window that were observed before it (an earlier post observed later is
+// not in the counts of a later post observed before it).
+//
+// State is kept while it is younger than the newest event time seen minus
+// Window minus Lateness (10 minutes by default), so a post up to Lateness
+// behind the newest one still counts against everything in its window. A
+// post later than that is still counted, against what remains: its own
+// counts may miss posts already forgotten, and it is itself forgotten soon.
+// The watermark advances post by post, so how a stream is cut into batches
+// never changes the counts.
+//
+// # Clusters
+//
+// A post with band keys (Observation.Bands: the LSH bands of its MinHash)
+// belongs to a content cluster. Each band key, and the exact fingerprint,
+// points to the last post (in arrival order) that carried it; a key is live
+// while that post is in the window of the new post. The new post joins the
+// live cluster with the earliest first-seen time among those its keys point
+// to (ties go to the smaller cluster id), else starts a cluster of its own,
+// and then all its keys point to it. Clusters never merge: a post that
+// matches two clusters joins the older, and the younger one goes on
+// counting its own posts. A cluster is named by PostIDHash of the post that
+// started it, in 16 hexadecimal digits, the same in both stores. A cluster
+// outlives its first post as long as posts keep joining it within the
+// window; its first-seen time stays.
+//
+// A post without band keys is trivial (an emoji, "ok"): it counts for its
+// author but has no cluster, and its exact fingerprint is ignored, so that a
+// million "ok" posts are not an agent network.
+//
+// ClusterAuthors24h is exact, also for a late post: the distinct authors
+// with a post of the cluster in the post's own window.
+//
+// # Replays
+//
+// Counting is idempotent per PostID: a post observed again (a redelivery
+// after a crash or a rebalance, the same batch twice, two instances at once)
+// adds nothing and gets the counts of its first observation with Replay set,
+// so its verdict is the same. The Memory store knows a post while it
+// remembers it (until it leaves the retention or MaxPosts); the Redis store
+// for KeyTTL of wall-clock time after it was counted (Window + Lateness + 1h
+// by default). A post replayed after that is counted again. Both stores know
+// a post by its 64-bit PostIDHash: two distinct posts of a window share it
+// with a probability near 10⁻⁶ a day, and the second is then a replay.
+//
+// # Memory store
+//
+// Memory keeps every post in a ring in arrival order; MaxPosts, MaxAuthors
+// and MaxClusters are enforced by forgetting the oldest posts, and an author
+// or a cluster is forgotten with its last post. Band and exact keys live in
+// a fixed table of MaxKeys slots of 8 bytes (a 32-bit tag and a reference
+// to a post, two candidate buckets of 8 slots per key), allocated by
+// NewMemory; when full, the keys whose last post is oldest are overwritten.
+// A key that meets another with the same tag (about 4·10⁻⁹ per lookup) is
+// taken for it: at most some 0.3 false joins a day at 5M posts of 17 keys.
+//
+// Measured (TestMemoryFootprint; CIRCLEGUARD_FOOTPRINT_SCALE=10 for the
+// full size), with 16 bands a post, 65% unique texts, 20% copies of 2,000
+// ads, 15% trivial posts, a store sized for the day (MaxPosts = posts,
+// MaxKeys = 17 × posts):
+//
+//	per post     242 B   ring record 56, replay table 10, 17 keys × 8 = 136,
+//	                     the author's entry 16, cluster entries, spare room
+//	per author    63 B at 100k authors, 81 B at 1M (map entry, id, slices)
+//	100k authors, 500k posts    121 MiB live heap
+//	1M authors, 5M posts        1,232 MiB live heap, measured
+//
+// Each band more or fewer changes a post's cost by 8 bytes. The resident
+// set exceeds the live heap by the garbage collector's headroom: filling
+// the 1M/5M store grew the process by 1.89 GiB with Go's defaults and by
+// 1.31 GiB with GOMEMLIMIT=1400MiB. Run the worker with GOMEMLIMIT at about
+// 1.1 times the live heap (1400MiB here) to stay within 1.5 GiB. The ring
+// (56 bytes × MaxPosts) and the key table (8 bytes × MaxKeys) are
+// allocated by NewMemory but become resident only as they are written.
+//
+// Observe calls are serialised by a mutex. BenchmarkMemoryObserve counts
+// 180,000 to 210,000 posts a second on one core of the two-core CI machine
+// (about 5 µs a post, one allocation), in batches of 1000 into a store
+// holding a day of 1M posts; most of the time is the cache misses of the
+// 17 key lookups, which it issues together.
+//
+// # Redis store
+//
+// Redis counts each chunk of a batch (ChunkSize posts) in one Lua script
+// call, atomically, and sends a batch's chunks in one pipelined round trip,
+// so two workers observing the same post count it once. Keys expire KeyTTL
+// after their last write; counts never depend on the expiry, only on event
+// times kept with the data (redis.go lists the keys). It needs Redis 6.2 or
+// later, standalone or replicated, not Redis Cluster.
+//
+// BenchmarkIntegrationRedisObserve (Debian's redis-server 7.0 on the same
+// two-core machine, the same stream): 6,000 to 6,900 posts a second, and
+// 1.7 KB of server memory a post for a day's state (about 8.5 GB for 5M
+// posts). A day of 5M posts is 58 posts a second on average, so one Redis
+// serves a fleet of workers with a wide margin. A post costs some 20
+// commands inside the script (a unique text: five HMGETs over the window's
+// key generations, one HSET), and the server's cost per command, about 1
+// to 3 µs there, is the limit, not the network.
+//
+// # Differences between the stores
+//
+// The stores agree post for post on streams whose posts arrive within
+// Lateness (TestIntegrationRedisMatchesMemory), and differ only at the
+// edges of what they remember: Memory forgets by its limits and by event
+// time, Redis by KeyTTL of wall-clock time and by event time when a key is
+// written; so a post later than Lateness, or a replay older than the
+// retention, may be counted differently.
 package repetition

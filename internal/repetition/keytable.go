@@ -16,6 +16,7 @@ import "math/bits"
 type keyTable struct {
 	slots []keySlot
 	nb    uint64 // number of buckets
+	sink  uint32 // keeps getMany's touches from being optimised away
 }
 
 type keySlot struct {
@@ -55,17 +56,18 @@ func (t *keyTable) buckets(key uint64) (b1, b2 []keySlot, tag uint32) {
 		t.slots[i2*bucketSize : (i2+1)*bucketSize : (i2+1)*bucketSize], uint32(h)
 }
 
-// get returns key's reference, 0 when the table has none.
+// get returns key's reference, 0 when the table has none. It reads the two
+// buckets side by side, so that their cache misses overlap.
 func (t *keyTable) get(key uint64) uint32 {
 	b1, b2, tag := t.buckets(key)
-	for i := range b1 {
-		if b1[i].tag == tag && b1[i].ref != 0 {
-			return b1[i].ref
+	b1, b2 = b1[:bucketSize], b2[:bucketSize]
+	for i := range bucketSize {
+		s1, s2 := b1[i], b2[i]
+		if s1.tag == tag && s1.ref != 0 {
+			return s1.ref
 		}
-	}
-	for i := range b2 {
-		if b2[i].tag == tag && b2[i].ref != 0 {
-			return b2[i].ref
+		if s2.tag == tag && s2.ref != 0 {
+			return s2.ref
 		}
 	}
 	return 0
@@ -124,3 +126,38 @@ const (
 )
 
 func refOf(pos uint64) uint32 { return refBit | uint32(pos)&refMask }
+
+// getMany sets refs[i] to the reference of keys[i] (0 when absent). It first
+// touches every bucket the keys need, so that their cache misses are in
+// flight together, then reads them.
+func (t *keyTable) getMany(keys []uint64, refs []uint32) {
+	var idx [2 * (MaxBands + 1)]uint64
+	var tags [MaxBands + 1]uint32
+	var sink uint32
+	for i, key := range keys {
+		h := mix(key)
+		i1, _ := bits.Mul64(h, t.nb)
+		i2, _ := bits.Mul64(mix(h^0x9e3779b97f4a7c15), t.nb)
+		if i2 == i1 {
+			i2 = (i1 + 1) % t.nb
+		}
+		idx[2*i], idx[2*i+1], tags[i] = i1*bucketSize, i2*bucketSize, uint32(h)
+		sink += t.slots[i1*bucketSize].ref + t.slots[i2*bucketSize].ref
+	}
+	t.sink = sink
+	for i := range keys {
+		refs[i] = 0
+		b1 := t.slots[idx[2*i] : idx[2*i]+bucketSize : idx[2*i]+bucketSize]
+		b2 := t.slots[idx[2*i+1] : idx[2*i+1]+bucketSize : idx[2*i+1]+bucketSize]
+		for j := range bucketSize {
+			if s := b1[j]; s.tag == tags[i] && s.ref != 0 {
+				refs[i] = s.ref
+				break
+			}
+			if s := b2[j]; s.tag == tags[i] && s.ref != 0 {
+				refs[i] = s.ref
+				break
+			}
+		}
+	}
+}

@@ -99,7 +99,8 @@ type Memory struct {
 	closed bool
 
 	// ring holds the posts remembered, oldest first, at ring[pos % len]
-	// for pos in [head, tail). It grows by doubling up to MaxPosts.
+	// for pos in [head, tail). It is allocated whole (MaxPosts records) but
+	// written in order, so only the part written is resident.
 	ring       []postRec
 	head, tail uint64
 	maxAt      int64 // newest event time seen
@@ -113,7 +114,9 @@ type Memory struct {
 	freeAuthors []uint32
 	clusters    map[uint64]*cluster
 
-	delta map[uint32]int32 // scratch for cluster.distinct
+	delta  map[uint32]int32 // scratch for cluster.distinct
+	keyBuf []uint64         // scratch: a post's keys
+	refBuf []uint32         // scratch: their references
 }
 
 // postRec is one remembered post with the counts it was given (56 bytes).
@@ -164,7 +167,7 @@ func NewMemory(cfg MemoryConfig) (*Memory, error) {
 	return &Memory{
 		cfg:       cfg,
 		w:         w,
-		ring:      make([]postRec, min(1024, cfg.MaxPosts)),
+		ring:      make([]postRec, cfg.MaxPosts),
 		head:      1, // position 0 would make a zero reference; start at 1
 		tail:      1,
 		posts:     newKeyTable(cfg.MaxPosts + cfg.MaxPosts/4),
@@ -172,6 +175,8 @@ func NewMemory(cfg MemoryConfig) (*Memory, error) {
 		authorIdx: make(map[string]uint32),
 		clusters:  make(map[uint64]*cluster),
 		delta:     make(map[uint32]int32),
+		keyBuf:    make([]uint64, 0, MaxBands+1),
+		refBuf:    make([]uint32, MaxBands+1),
 	}, nil
 }
 
@@ -228,11 +233,7 @@ func (m *Memory) observe(o *Observation, out *Counts) {
 		m.evict()
 	}
 	if m.tail-m.head == uint64(len(m.ring)) {
-		if len(m.ring) < m.cfg.MaxPosts {
-			m.grow()
-		} else {
-			m.evict()
-		}
+		m.evict()
 	}
 
 	// The cluster: the earliest live cluster any key points to, else a new one.
@@ -242,10 +243,15 @@ func (m *Memory) observe(o *Observation, out *Counts) {
 	if len(bands) > 0 {
 		var first int64
 		lo := at - m.w.window
-		consider := func(key uint64) {
-			rec := m.rec(m.keys.get(key))
+		keys := m.keyBuf[:0]
+		keys = append(keys, exactKey(o.Exact))
+		keys = append(keys, bands...)
+		refs := m.refBuf[:len(keys)]
+		m.keys.getMany(keys, refs)
+		for _, ref := range refs {
+			rec := m.rec(ref)
 			if rec == nil || rec.at <= lo || rec.cid == 0 || rec.cid == cid {
-				return
+				continue
 			}
 			f, single := rec.at, true
 			if c := m.clusters[rec.cid]; c != nil {
@@ -257,10 +263,6 @@ func (m *Memory) observe(o *Observation, out *Counts) {
 					founder = rec
 				}
 			}
-		}
-		consider(exactKey(o.Exact))
-		for _, b := range bands {
-			consider(b)
 		}
 		if cid == 0 {
 			cid = h // a new cluster named after this post
@@ -295,9 +297,8 @@ func (m *Memory) observe(o *Observation, out *Counts) {
 	ref := refOf(pos)
 	m.posts.put(h, ref, ref)
 	if cid != 0 {
-		m.keys.put(exactKey(o.Exact), ref, ref)
-		for _, b := range bands {
-			m.keys.put(b, ref, ref)
+		for _, k := range m.keyBuf[:len(bands)+1] {
+			m.keys.put(k, ref, ref)
 		}
 	}
 	rec.counts(out)
@@ -331,15 +332,6 @@ func (m *Memory) rec(ref uint32) *postRec {
 		return nil
 	}
 	return &m.ring[(m.tail-d)%uint64(len(m.ring))]
-}
-
-func (m *Memory) grow() {
-	n := min(2*len(m.ring), m.cfg.MaxPosts)
-	ring := make([]postRec, n)
-	for p := m.head; p < m.tail; p++ {
-		ring[p%uint64(n)] = m.ring[p%uint64(len(m.ring))]
-	}
-	m.ring = ring
 }
 
 // evict forgets the oldest post.

@@ -135,6 +135,17 @@ func TestKeyTable(t *testing.T) {
 	if got := kt.get(0); got != 0 {
 		t.Errorf("the oldest key is still there (ref %x)", got)
 	}
+	var keys []uint64
+	for i := uint64(150); i < 170; i++ {
+		keys = append(keys, i*0x9e3779b97f4a7c15)
+	}
+	refs := make([]uint32, len(keys))
+	kt.getMany(keys, refs)
+	for i, k := range keys {
+		if refs[i] != kt.get(k) {
+			t.Errorf("getMany: key %d: ref %x, get says %x", i, refs[i], kt.get(k))
+		}
+	}
 	kt.put(5, refOf(500), refOf(500))
 	kt.put(5, refOf(501), refOf(501))
 	if got := kt.get(5); got != refOf(501) {
