@@ -42,11 +42,13 @@ need() {
 }
 
 # pid of the server this script started, if that process is still alive.
-# Guard against pid reuse: the process must be a redis-server on our port.
+# Guard against pid reuse: the process must be a redis-server with our config
+# (its command line until it renames itself) or on our port (after).
 our_pid() {
-  local pid
+  local pid cmd
   pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
-  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *redis-server*:"$PORT"* ]] || return 1
+  cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
+  [[ $cmd == *redis-server* && ($cmd == *"$CONF"* || $cmd == *":$PORT"*) ]] || return 1
   echo "$pid"
 }
 
