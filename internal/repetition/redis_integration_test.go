@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	mrand "math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -137,4 +139,23 @@ func redisUsedMemory(b *testing.B, r *Redis) int64 {
 	}
 	b.Fatal("INFO memory has no used_memory")
 	return 0
+}
+
+// TestIntegrationRedisScriptFlushed: a server that lost its scripts (a
+// restart, SCRIPT FLUSH) gets the script again and the batch counts once.
+func TestIntegrationRedisScriptFlushed(t *testing.T) {
+	addr := redisAddr(t)
+	r := newTestRedis(t, addr, uniquePrefix(t, addr))
+	observe(t, r, []Observation{text("p1", "alice", 0, 1)})
+	if err := r.client.ScriptFlush(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var batch []Observation
+	for i := range 600 { // three chunks
+		batch = append(batch, text(fmt.Sprintf("q%d", i), "bob", time.Duration(i)*time.Second, 1))
+	}
+	got := observe(t, r, batch)
+	if last := got[len(got)-1]; last.Replay || last.ClusterCopies24h != 601 || last.AuthorPosts24h != 600 {
+		t.Errorf("after SCRIPT FLUSH: %+v, want 601 copies, 600 posts by bob", last)
+	}
 }
