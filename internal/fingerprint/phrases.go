@@ -57,7 +57,8 @@ var greetingList = []string{
 	"the", "from", "us", "blessed", "be", "safe", "rest", "today",
 }
 
-// phrase hashes: a phrase is looked up by the hash of its runes.
+// phraseStep adds rune r to the hash h of a phrase: phrases are looked
+// up by the hash of their runes, computed as the skeleton is walked.
 func phraseStep(h uint64, r rune) uint64 { return (h ^ uint64(r)) * 0x100000001b3 }
 
 // phrases is a set of phrases looked up by rune hash.
@@ -67,7 +68,6 @@ type phrases struct {
 	first  [firstBits / 64]uint64
 	set    map[uint64]struct{}
 	maxLen int // longest phrase, in runes
-	list   [][]rune
 }
 
 func newPhrases(list []string) *phrases {
@@ -86,7 +86,6 @@ func newPhrases(list []string) *phrases {
 		p.set[h] = struct{}{}
 		b := firstBit(rs[0])
 		p.first[b/64] |= 1 << (b % 64)
-		p.list = append(p.list, rs)
 		p.maxLen = max(p.maxLen, len(rs))
 	}
 	return p
