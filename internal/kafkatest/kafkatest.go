@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/circleguard/circleguard/internal/testenv"
 )
 
 // EnvBroker names the environment variable holding the real broker's
@@ -26,14 +28,7 @@ const EnvBroker = "CIRCLEGUARD_TEST_KAFKA"
 // pass by skipping.
 func Broker(t testing.TB) string {
 	t.Helper()
-	addr := os.Getenv(EnvBroker)
-	if addr == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI=true: the real Kafka broker is required (scripts/kafka.sh start)", EnvBroker)
-		}
-		t.Skipf("%s not set: start a real broker with scripts/kafka.sh start", EnvBroker)
-	}
-	return addr
+	return testenv.Addr(t, EnvBroker, "scripts/kafka.sh start")
 }
 
 // Unique returns prefix plus a random suffix, for topic and group names that

@@ -6,13 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/circleguard/circleguard/internal/testenv"
 )
 
 // EnvRedis names the environment variable holding the address of the real
@@ -24,14 +25,7 @@ const envRedis = "CIRCLEGUARD_TEST_REDIS"
 // skipping.
 func redisAddr(t testing.TB) string {
 	t.Helper()
-	addr := os.Getenv(envRedis)
-	if addr == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI=true: a real redis-server is required (scripts/redis.sh start)", envRedis)
-		}
-		t.Skipf("%s not set: start a server with scripts/redis.sh start", envRedis)
-	}
-	return addr
+	return testenv.Addr(t, envRedis, "scripts/redis.sh start")
 }
 
 // uniquePrefix returns a key prefix no other test shares, and deletes its
