@@ -165,7 +165,7 @@ func (m *Model) top(s *predictScratch, l int, scale float64) []Feature {
 		}
 		dup := -1
 		for j := range n {
-			if best[j].f.pair == f.pair && best[j].f.gram == f.gram && s.tokens[best[j].f.token] == s.tokens[f.token] &&
+			if best[j].f.pair == f.pair && s.tokens[best[j].f.token] == s.tokens[f.token] &&
 				(!f.pair || s.tokens[best[j].f.token-1] == s.tokens[f.token-1]) {
 				dup = j
 				break
@@ -219,10 +219,7 @@ type feature struct {
 	bucket uint32
 	token  int32 // index of the (second) token
 	pair   bool  // tokens[token-1] + " " + tokens[token]
-	gram   int8  // 1 + offset of a character trigram of the token; 0 for none
 }
-
-var charGrams = false
 
 // featurize hashes the tokens (FNV-1a, 32 bits) into buckets, adding a
 // feature for each pair of neighbouring Latin words ("free entry", "call
@@ -244,12 +241,6 @@ func featurize(dst []feature, tokens []string, mask uint32) []feature {
 			ph := fnv(prevHash^0x9e3779b9, t) // the pair: the first word's hash, salted, then the second
 			dst = append(dst, feature{bucket: ph & mask, token: int32(i), pair: true})
 		}
-		if latin && len(t) >= 4 && charGrams {
-			for k := 0; k+3 <= len(t); k++ {
-				gh := fnv(0x811c9dc5^0x5bd1e995, t[k:k+3])
-				dst = append(dst, feature{bucket: gh & mask, token: int32(i), gram: int8(k + 1)})
-			}
-		}
 		prevLatin, prevHash = latin, h
 	}
 	return dst
@@ -267,9 +258,6 @@ func fnv(h uint32, s string) uint32 {
 func (f feature) name(tokens []string) string {
 	if f.pair {
 		return tokens[f.token-1] + " " + tokens[f.token]
-	}
-	if f.gram > 0 {
-		return "~" + tokens[f.token][f.gram-1:f.gram+2]
 	}
 	return tokens[f.token]
 }

@@ -24,7 +24,7 @@ const numTags = 5
 type need uint8
 
 const (
-	needNothing need = iota
+	_ need = iota // the zero value: no condition
 	// needNumber: an amount follows (日入500, 月入过万, 日赚几百); without it
 	// 日入 would match 今日入住 and 月入 三月入职.
 	needNumber
@@ -382,9 +382,7 @@ func scanPhrases(f *findings, s string) {
 // numberAt reports whether s starts (after at most one space) with an amount:
 // a digit or a Chinese numeral, or 过/上 as in 月入过万.
 func numberAt(s string) bool {
-	if strings.HasPrefix(s, " ") {
-		s = s[1:]
-	}
+	s = strings.TrimPrefix(s, " ")
 	if s == "" {
 		return false
 	}

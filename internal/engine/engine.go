@@ -62,6 +62,7 @@ type Engine struct {
 
 type scratch struct {
 	norm    []byte
+	ents    textnorm.Entities // reused: ExtractInto keeps its slices' arrays
 	signals []classifiers.Signal
 }
 
@@ -112,9 +113,9 @@ func (e *Engine) Decide(p *post.Post, now time.Time) verdict.Verdict {
 	s := e.scratch.Get().(*scratch)
 	s.norm = textnorm.AppendNormalize(s.norm[:0], p.Text)
 	norm := string(s.norm) // evidence and top features point into it: a copy
-	ents := textnorm.Extract(p.Text, norm, p.Links)
-	s.signals = classifiers.Detect(s.signals[:0], &ents, norm)
-	pred := e.model.Predict(norm, p.Lang, &ents)
+	textnorm.ExtractInto(&s.ents, p.Text, norm, p.Links)
+	s.signals = classifiers.Detect(s.signals[:0], &s.ents, norm)
+	pred := e.model.Predict(norm, p.Lang, &s.ents)
 
 	reasons := make([]verdict.Reason, 0, len(s.signals)+1)
 	for _, sg := range s.signals {

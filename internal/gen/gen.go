@@ -247,7 +247,6 @@ func (c Config) Validate() error {
 type account struct {
 	id     string
 	author *post.Author // nil when the platform knows nothing; shared by the account's posts
-	lang   string       // "zh" or "en" for brushers and networks (the ad's language)
 	ad     *ad          // brushers and networks
 	// Contacts: a brusher rotates between a few phones; everyone else has one.
 	wxid   string
