@@ -30,17 +30,9 @@ ADDR=$HOST:$PORT
 START_TIMEOUT=${CIRCLEGUARD_KAFKA_START_TIMEOUT:-60}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
-say() { echo "kafka.sh: $*" >&2; }
-die() { say "$*"; exit 1; }
-
-# Serialise concurrent callers (e.g. parallel test packages) on fd 9; held until exit.
-lock() {
-  [[ -n ${LOCKED:-} ]] && return 0
-  mkdir -p "$KDIR"
-  exec 9>"$KDIR/.lock"
-  flock 9
-  LOCKED=1
-}
+NAME=kafka.sh STATE=$KDIR
+# shellcheck source=scripts/lib.sh
+. "$REPO/scripts/lib.sh"
 
 fetch() {
   lock
@@ -76,7 +68,6 @@ cds_archive() {
   echo "$LIBS/cds-$(echo "$j $(stat -c %Y "$j")" | cksum | cut -d' ' -f1).jsa"
 }
 
-port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 # True when the broker answers a metadata request and lists itself. The plain
 # TCP check first avoids kcat's metadata timeout while nothing listens yet.
@@ -203,18 +194,9 @@ stop() {
   lock
   local pid
   if pid=$(our_pid); then
-    say "stopping broker (pid $pid)"
-    kill -TERM "$pid"  # controlled shutdown
-    for _ in $(seq 60); do
-      our_pid >/dev/null || break
-      sleep 0.5
-    done
-    if our_pid >/dev/null; then
-      say "broker did not stop within 30s: SIGKILL"
-      kill -KILL "$pid"
-      while our_pid >/dev/null; do sleep 0.1; done
-      rm -f "$LIBS"/cds-*.jsa.tmp
-    fi
+    # SIGTERM is a controlled shutdown; a killed broker leaves a partial
+    # class-data archive behind.
+    terminate "$pid" broker 30 || rm -f "$LIBS"/cds-*.jsa.tmp
     # A clean exit has finished writing the class-data archive: publish it.
     for f in "$LIBS"/cds-*.jsa.tmp; do [[ -f $f ]] && mv "$f" "${f%.tmp}"; done
   fi

@@ -24,17 +24,9 @@ ADDR=$HOST:$PORT
 START_TIMEOUT=${CIRCLEGUARD_REDIS_START_TIMEOUT:-20}
 MAXMEMORY=${CIRCLEGUARD_REDIS_MAXMEMORY:-1gb}
 
-say() { echo "redis.sh: $*" >&2; }
-die() { say "$*"; exit 1; }
-
-# Serialise concurrent callers on fd 9; held until exit.
-lock() {
-  [[ -n ${LOCKED:-} ]] && return 0
-  mkdir -p "$RDIR"
-  exec 9>"$RDIR/.lock"
-  flock 9
-  LOCKED=1
-}
+NAME=redis.sh STATE=$RDIR
+# shellcheck source=scripts/lib.sh
+. "$REPO/scripts/lib.sh"
 
 need() {
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
@@ -52,7 +44,6 @@ our_pid() {
   echo "$pid"
 }
 
-port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 answering() { [[ $(redis-cli -h "$HOST" -p "$PORT" ping 2>/dev/null) == PONG ]]; }
 
@@ -112,17 +103,7 @@ stop() {
   lock
   local pid
   if pid=$(our_pid); then
-    say "stopping redis-server (pid $pid)"
-    kill -TERM "$pid"
-    for _ in $(seq 100); do
-      our_pid >/dev/null || break
-      sleep 0.1
-    done
-    if our_pid >/dev/null; then
-      say "redis-server did not stop within 10s: SIGKILL"
-      kill -KILL "$pid"
-      while our_pid >/dev/null; do sleep 0.1; done
-    fi
+    terminate "$pid" redis-server 10 || true
   fi
   rm -f "$PIDFILE" "$RDIR/env"
 }
