@@ -33,3 +33,15 @@ terminate() {
   while our_pid >/dev/null; do sleep 0.1; done
   return 1
 }
+
+# http_ok URL: true when a GET of URL answers 2xx within two seconds.
+http_ok() { curl -fsS --max-time 2 -o /dev/null "$1" 2>/dev/null; }
+
+# write_atomic FILE: stdin to FILE through a temporary file and a rename, so
+# that a reader watching FILE never sees it half written.
+write_atomic() {
+  local tmp
+  tmp=$(mktemp "$1.XXXXXX")
+  cat >"$tmp"
+  mv -f "$tmp" "$1"
+}
