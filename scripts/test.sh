@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # All tests: unit, fuzz seeds, and integration against a real Apache Kafka
-# broker and a real redis-server (both started here) with Debian's kcat.
+# broker, a real redis-server and a real Prometheus (all started here) with
+# Debian's kcat and promtool.
 # `make test` and .ci/run run this.
 #
 #   scripts/test.sh [go test flags…]     e.g. scripts/test.sh -run Integration
@@ -8,23 +9,31 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
-# The broker: fetched from Maven Central on first use, started, and stopped
-# again on exit unless it was already running.
-started=
-if ! scripts/kafka.sh status >/dev/null 2>&1; then started=1; fi
-addr=$(scripts/kafka.sh start | tail -n 1)
-[ -n "$started" ] && trap 'scripts/kafka.sh stop' EXIT
-export CIRCLEGUARD_TEST_KAFKA=$addr
+# Stop on exit, in reverse order, what this script started; a service that
+# was already running (someone's own) is used and left running.
+stops=()
+on_exit() {
+  local i
+  for ((i = ${#stops[@]} - 1; i >= 0; i--)); do ${stops[i]} || true; done
+}
+trap on_exit EXIT
+# The broker: fetched from Maven Central on first use.
+scripts/kafka.sh status >/dev/null 2>&1 || stops+=("scripts/kafka.sh stop")
+CIRCLEGUARD_TEST_KAFKA=$(scripts/kafka.sh start | tail -n 1)
+export CIRCLEGUARD_TEST_KAFKA
 echo "test.sh: real Kafka broker at $CIRCLEGUARD_TEST_KAFKA" >&2
 # Redis: started fresh (it keeps no data) and stopped on exit.
+stops+=("scripts/redis.sh stop")
 CIRCLEGUARD_TEST_REDIS=$(scripts/redis.sh start | tail -n 1)
 export CIRCLEGUARD_TEST_REDIS
-if [ -n "$started" ]; then
-  trap 'scripts/redis.sh stop; scripts/kafka.sh stop' EXIT
-else
-  trap 'scripts/redis.sh stop' EXIT
-fi
 echo "test.sh: real redis-server at $CIRCLEGUARD_TEST_REDIS" >&2
+# Prometheus: scrapes what the dashboards' tests write into the file_sd
+# targets file, loads the rules they copy into the rules folder.
+scripts/prometheus.sh status >/dev/null 2>&1 || stops+=("scripts/prometheus.sh stop")
+scripts/prometheus.sh start >/dev/null
+# shellcheck source=/dev/null
+. "${CIRCLEGUARD_CACHE:-$PWD/.cache}/prometheus/env"  # CIRCLEGUARD_TEST_PROMETHEUS{,_TARGETS,_RULES}
+echo "test.sh: real Prometheus at $CIRCLEGUARD_TEST_PROMETHEUS (targets $CIRCLEGUARD_TEST_PROMETHEUS_TARGETS)" >&2
 
 echo "test.sh: go vet" >&2
 go vet ./...
