@@ -21,12 +21,21 @@ var allowUnused = map[string]string{
 var wantDatasource = map[string]any{"type": "prometheus", "uid": "${datasource}"}
 
 type dashboard struct {
-	UID           string                    `json:"uid"`
-	Title         string                    `json:"title"`
-	ID            any                       `json:"id"`
-	SchemaVersion int                       `json:"schemaVersion"`
-	Panels        []panel                   `json:"panels"`
-	Templating    struct{ List []variable } `json:"templating"`
+	UID           string                      `json:"uid"`
+	Title         string                      `json:"title"`
+	ID            any                         `json:"id"`
+	SchemaVersion int                         `json:"schemaVersion"`
+	Panels        []panel                     `json:"panels"`
+	Templating    struct{ List []variable }   `json:"templating"`
+	Annotations   struct{ List []annotation } `json:"annotations"`
+}
+
+// annotation is a dashboard annotation; Prometheus ones have an expr.
+type annotation struct {
+	Name       string `json:"name"`
+	Datasource any    `json:"datasource"`
+	Expr       string `json:"expr"`
+	BuiltIn    int    `json:"builtIn"`
 }
 
 type panel struct {
@@ -142,23 +151,7 @@ var builtins = map[string]string{
 // expand replaces Grafana's variables in expr: built-ins by a duration and
 // the dashboard's own variables by a regexp matching anything.
 func expand(expr string, vars map[string]bool) (string, error) {
-	var unknown []string
-	out := grafanaVar.ReplaceAllStringFunc(expr, func(s string) string {
-		m := grafanaVar.FindStringSubmatch(s)
-		name := m[1] + m[2] + m[3]
-		if v, ok := builtins[name]; ok {
-			return v
-		}
-		if vars[name] {
-			return ".*"
-		}
-		unknown = append(unknown, s)
-		return s
-	})
-	if len(unknown) > 0 {
-		return out, fmt.Errorf("unknown variables %v", unknown)
-	}
-	return out, nil
+	return expandWith(expr, allValues(vars))
 }
 
 // checkBalanced reports unbalanced (), [], {} or an unterminated string.
@@ -195,20 +188,19 @@ func checkBalanced(expr string) error {
 	return nil
 }
 
-var (
-	quoted     = regexp.MustCompile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`")
-	identifier = regexp.MustCompile(`[A-Za-z_:][A-Za-z0-9_:]*`)
-	metricName = regexp.MustCompile(`^circleguard_[a-z0-9_]+$`)
-)
+var metricName = regexp.MustCompile(`^circleguard_[a-z0-9_]+$`)
 
-// metricsIn returns the documented metric each circleguard_ identifier of
-// expr refers to, or an error for one that refers to none. Label values in
-// quotes are not names.
-func metricsIn(expr string, docs map[string]docMetric) ([]string, error) {
+// metricsIn returns the documented metric each circleguard metric name of
+// expr refers to, or an error for one that refers to none, unless the query
+// is pending and awaits that metric. Label values in quotes are not names.
+func metricsIn(expr string, docs map[string]docMetric, wait awaited) ([]string, error) {
 	var names []string
 	var errs []string
-	for _, id := range identifier.FindAllString(quoted.ReplaceAllString(expr, `""`), -1) {
+	for _, id := range selectorNames(expr) {
 		if !strings.HasPrefix(id, "circleguard") {
+			continue
+		}
+		if wait.awaits(id) && !documented(id, docs) {
 			continue
 		}
 		if !metricName.MatchString(id) {
@@ -242,8 +234,23 @@ func metricsIn(expr string, docs map[string]docMetric) ([]string, error) {
 	return names, nil
 }
 
-// checkQuery expands expr's variables and checks its shape and its metrics.
-func checkQuery(expr string, vars map[string]bool, docs map[string]docMetric) ([]string, error) {
+// documented reports whether name is a metric of docs/metrics.md's table, or
+// the _bucket, _sum or _count series of a histogram there.
+func documented(name string, docs map[string]docMetric) bool {
+	if _, ok := docs[name]; ok {
+		return true
+	}
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := strings.CutSuffix(name, suffix); ok && docs[base].typ == "histogram" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkQuery expands expr's variables and checks its shape and its metrics
+// (those that wait awaits may be undocumented yet).
+func checkQuery(expr string, vars map[string]bool, docs map[string]docMetric, wait awaited) ([]string, error) {
 	e, err := expand(expr, vars)
 	if err != nil {
 		return nil, err
@@ -251,7 +258,7 @@ func checkQuery(expr string, vars map[string]bool, docs map[string]docMetric) ([
 	if err := checkBalanced(e); err != nil {
 		return nil, err
 	}
-	return metricsIn(e, docs)
+	return metricsIn(e, docs, wait)
 }
 
 // TestDashboards checks every dashboard's structure and queries, and that
@@ -294,12 +301,10 @@ func TestDashboards(t *testing.T) {
 				if !sameJSON(v.Datasource, wantDatasource) {
 					t.Errorf("variable %s: datasource %v, want %v", v.Name, v.Datasource, wantDatasource)
 				}
-				ms, err := checkQuery(v.queryString(), vars, docs)
-				if err != nil {
-					t.Errorf("variable %s: %q: %v", v.Name, v.queryString(), err)
-				}
-				for _, m := range ms {
-					used[m] = true
+			}
+			for _, a := range d.Annotations.List {
+				if a.BuiltIn == 0 && !sameJSON(a.Datasource, wantDatasource) {
+					t.Errorf("annotation %q: datasource %v, want %v", a.Name, a.Datasource, wantDatasource)
 				}
 			}
 
@@ -335,18 +340,29 @@ func TestDashboards(t *testing.T) {
 					}
 					if strings.TrimSpace(tg.Expr) == "" {
 						t.Errorf("panel %q target %s: no expr", p.Title, tg.RefID)
-						continue
-					}
-					ms, err := checkQuery(tg.Expr, vars, docs)
-					if err != nil {
-						t.Errorf("panel %q target %s: %q: %v", p.Title, tg.RefID, tg.Expr, err)
-					}
-					for _, m := range ms {
-						used[m] = true
 					}
 				}
 			}
 			checkOverlaps(t, d.Panels)
+
+			for _, q := range dashboardQueries(t, file, d) {
+				if q.expr == "" && q.kind == "variable" {
+					continue
+				}
+				ms, err := checkQuery(q.expr, vars, docs, pending[q.id])
+				if err != nil {
+					t.Errorf("%s: %q: %v", q.id, q.expr, err)
+				}
+				for _, m := range ms {
+					used[m] = true
+				}
+				// Every panel and annotation follows the dashboard's job and
+				// instance selection (the end-to-end test relies on it too).
+				if q.kind != "variable" && vars["job"] && vars["instance"] &&
+					(!strings.Contains(q.expr, "$job") || !strings.Contains(q.expr, "$instance")) {
+					t.Errorf("%s: %q: filter every selector by job=~\"$job\" and instance=~\"$instance\"", q.id, q.expr)
+				}
+			}
 		})
 	}
 
@@ -416,10 +432,15 @@ func TestCheckQuery(t *testing.T) {
 		{`sum(rate(circleguard_verdicts_total[5m)))`, false},               // ] missing
 		{`circleguard_verdicts_total{action="block}`, false},               // unterminated string
 		{`circleguard_verdicts_total{instance=~"$nope"}`, false},           // unknown variable
+		{`sum(rate(circleguard_rule_hits_total[5m]))`, false},              // undocumented, not pending
 	} {
-		_, err := checkQuery(tc.expr, vars, docs)
+		_, err := checkQuery(tc.expr, vars, docs, awaited{})
 		if (err == nil) != tc.ok {
 			t.Errorf("checkQuery(%q) = %v, want ok %v", tc.expr, err, tc.ok)
 		}
+	}
+	wait := awaited{metrics: []string{"circleguard_rule_eval_seconds"}}
+	if _, err := checkQuery(`histogram_quantile(0.5, sum by (le) (rate(circleguard_rule_eval_seconds_bucket[5m])))`, vars, docs, wait); err != nil {
+		t.Errorf("a pending query's awaited histogram: %v", err)
 	}
 }
