@@ -40,7 +40,8 @@ var pending = map[string]awaited{
 		why:    "repetition reasons in verdicts appear once the engine consults the repetition store (issue 4)",
 	},
 
-	// The rules metrics (issue 5): being built.
+	// The rules metrics (issue 5): rules/metrics.go defines them; the worker
+	// does not register them yet.
 	"trust.json | Rule hits by rule: enforce | A":     ruleHits,
 	"trust.json | Rule hits by rule: shadow | A":      ruleHits,
 	"trust.json | Rules reload | A":                   reloadSuccess,
@@ -49,7 +50,10 @@ var pending = map[string]awaited{
 	"trust.json | Rule evaluation time p50 / p99 | B": ruleEval,
 	"trust.json | Rules versions | A":                 rulesInfo,
 	"trust.json | annotation Rules version change":    rulesInfo,
+	"trust.json | Rule runtime errors by rule | A":    ruleErrors,
+	"trust.json | Rules reloads by result | A":        reloads,
 	"alerts.yaml | CircleguardRulesReloadFailing":     reloadSuccess,
+	"alerts.yaml | CircleguardRuleErrors":             ruleErrors,
 	"alerts.yaml | CircleguardRuleHitRateJump":        ruleHits,
 
 	// Proposed here; nobody builds them yet (see the README's list).
@@ -90,6 +94,14 @@ var (
 	ruleEval = awaited{
 		metrics: []string{"circleguard_rule_eval_seconds"},
 		why:     "rule evaluation time per post, as a classic histogram (issue 5)",
+	}
+	ruleErrors = awaited{
+		metrics: []string{"circleguard_rule_errors_total"},
+		why:     "runtime errors by rule (issue 5)",
+	}
+	reloads = awaited{
+		metrics: []string{"circleguard_rules_reload_total"},
+		why:     "reload attempts by result (issue 5)",
 	}
 	rulesInfo = awaited{
 		metrics: []string{"circleguard_rules_info"},
