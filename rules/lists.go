@@ -179,6 +179,9 @@ func parseList(file, name string, data []byte) (*List, []error) {
 			l.keywords = append(l.keywords, k)
 			continue
 		}
+		if l.Kind == ListPhones {
+			fields = []string{strings.Join(fields, " ")} // 138 1234 5678
+		}
 		if len(fields) != 1 {
 			fail(n, "%q: one entry per line, then attributes (until=, rule=)", clip(line, 64))
 			continue

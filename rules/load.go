@@ -277,6 +277,10 @@ func load(fsys fs.FS, names func(string) string, opts []Option) (*Set, error) {
 	}
 	ld.snoozes()
 	if len(ld.errs) > 0 {
+		sort.SliceStable(ld.errs, func(i, j int) bool {
+			a, b := ld.errs[i].(*Error), ld.errs[j].(*Error)
+			return a.File < b.File || a.File == b.File && a.Line < b.Line
+		})
 		return nil, errors.Join(ld.errs...)
 	}
 	sort.Strings(ld.hash)
@@ -474,6 +478,7 @@ func (ld *loader) parseRule(file string, pos int, n *yaml.Node) {
 	before := len(ld.errs)
 	have := map[string]bool{}
 	var whenNode, examplesNode *yaml.Node
+	labelsList := false
 	ld.mapping(file, name, n, func(key string, k, v *yaml.Node) {
 		have[key] = true
 		switch key {
@@ -500,6 +505,7 @@ func (ld *loader) parseRule(file string, pos int, n *yaml.Node) {
 				ld.fail(file, v.Line, name, "labels: want a list of %s, got %s", strings.Join(verdict.Labels, ", "), kindName(v))
 				return
 			}
+			labelsList = true
 			for _, l := range v.Content {
 				s, ok := ld.scalar(file, name, "labels", l)
 				switch {
@@ -556,7 +562,7 @@ func (ld *loader) parseRule(file string, pos int, n *yaml.Node) {
 			ld.fail(file, n.Line, name, "%s is missing", key)
 		}
 	}
-	if len(r.Labels) == 0 && have["labels"] && r.Action != verdict.Allow {
+	if labelsList && len(r.Labels) == 0 && r.Action != verdict.Allow {
 		ld.fail(file, n.Line, name, "labels is empty: a rule whose action is not allow argues for at least one label")
 	}
 	if examplesNode != nil {
