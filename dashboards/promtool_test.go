@@ -128,3 +128,17 @@ func writeYAML(t *testing.T, path string, v any) {
 		t.Fatal(err)
 	}
 }
+
+// TestDashboardPrometheusConfigPromtool checks the example prometheus.yml
+// (which compose.yaml mounts) with `promtool check config`: its syntax and
+// the rule files it loads (alerts.yaml beside it).
+func TestDashboardPrometheusConfigPromtool(t *testing.T) {
+	bin := promtool(t)
+	out, err := exec.Command(bin, "check", "config", "prometheus.yml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check config prometheus.yml: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "alerts.yaml") {
+		t.Errorf("promtool check config prometheus.yml did not check alerts.yaml:\n%s", out)
+	}
+}
