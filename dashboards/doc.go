@@ -1,8 +1,11 @@
 // Package dashboards holds circleguard's Grafana dashboards (*.json, one per
-// dashboard) and the Grafana provisioning files that load them
-// (provisioning/). It has no Go code to import: its test keeps the dashboards
-// true by checking that every query is well formed and names only metrics
-// listed in docs/metrics.md, and that every documented metric is shown on
-// some panel or explicitly allowed not to be. README.md says how to import
-// them and what each panel answers.
+// dashboard), the Grafana provisioning files that load them (provisioning/),
+// the Prometheus alert rules (alerts.yaml) and an example Prometheus
+// configuration. It has no Go code to import: its tests keep all of it true.
+// Statically, every query is well formed and names only metrics listed in
+// docs/metrics.md; promtool checks and unit-tests the alert rules; and
+// against a live demo and a real Prometheus, every query parses, names only
+// metrics the worker exports, and every panel returns data — except the
+// queries the tests' pending list says await metrics still being built.
+// README.md says how to import the dashboards and what each panel answers.
 package dashboards
