@@ -12,6 +12,7 @@ import (
 
 	"github.com/circleguard/circleguard/internal/admin"
 	"github.com/circleguard/circleguard/internal/engine"
+	"github.com/circleguard/circleguard/internal/repetition"
 	"github.com/circleguard/circleguard/worker"
 )
 
@@ -32,18 +33,44 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	eng, err := engine.New(cfg.Decision, cfg.Classifier)
+	eng, store, err := openEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	defer closeStore(store, log)
 	reg := newRegistry()
 	w, err := worker.New(cfg.Kafka, cfg.Worker, eng, worker.NewMetrics(reg), log)
 	if err != nil {
 		return err
 	}
 	log.Info("circleguard starting", "version", version(), "brokers", cfg.Kafka.Brokers,
-		"rules_version", eng.RulesVersion(), "model_version", eng.ModelVersion())
+		"rules_version", eng.RulesVersion(), "model_version", eng.ModelVersion(), "repetition_store", cfg.Repetition.Store)
 	return runWithAdmin(ctx, cfg.Admin, reg, w.Ready, log, w.Run)
+}
+
+// openEngine opens the repetition store and builds the engine on it. The
+// caller closes the store (closeStore) after the engine's last use.
+func openEngine(ctx context.Context, cfg Config) (*engine.Engine, repetition.Store, error) {
+	store, err := repetition.Open(ctx, cfg.Repetition)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.New(cfg.Decision, cfg.Classifier, engine.Repetition{Store: store, Fingerprint: cfg.Fingerprint})
+	if err != nil {
+		closeStore(store, nil)
+		return nil, nil, err
+	}
+	return eng, store, nil
+}
+
+// closeStore closes a store openEngine returned (nil for "off").
+func closeStore(s repetition.Store, log *slog.Logger) {
+	if s == nil {
+		return
+	}
+	if err := s.Close(); err != nil && log != nil {
+		log.Warn("close repetition store", "err", err)
+	}
 }
 
 // newRegistry returns a registry with the Go and process collectors: no

@@ -7,10 +7,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/circleguard/circleguard/internal/engine"
 	"github.com/circleguard/circleguard/internal/post"
 	"github.com/circleguard/circleguard/internal/scan"
-	"github.com/circleguard/circleguard/rules"
 )
 
 // cmdScan is `circleguard scan`: the same analysis as run, offline.
@@ -20,13 +18,27 @@ func cmdScan(ctx context.Context, args []string, getenv func(string) string, std
 	in := fs.String("in", "", "read posts (JSONL) from `file` instead of stdin")
 	out := fs.String("out", "", "write verdicts (JSONL) to `file` instead of stdout")
 	maxBytes := fs.Int("max-post-bytes", post.DefaultMaxBytes, "size limit of one post `line` in bytes")
-	cc := engine.DefaultClassifierConfig()
-	fs.StringVar(&cc.Model, "model", "", "classifier model `file` (default: the embedded model)")
+	loader := newConfigLoader(fs)
+	fs.Func("model", "classifier model `file` (the same as -classifier-model; default: the embedded model)", func(v string) error {
+		return fs.Set("classifier-model", v)
+	})
+	fs.Func("store", "repetition store: memory, redis or off (the same as -repetition-store; default memory)", func(v string) error {
+		return fs.Set("repetition-store", v)
+	})
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: circleguard scan [-in FILE] [-out FILE] [-model FILE]\n\nPosts as JSONL in, one verdict JSONL line per valid post out, in input order.\nBad lines are reported on stderr with their line number; the exit status is 0 when the run completes.")
+		fmt.Fprintln(stderr, "Usage: circleguard scan [-in FILE] [-out FILE] [-model FILE] [-store memory|redis|off] [-config FILE]\n\n"+
+			"Posts as JSONL in, one verdict JSONL line per valid post out, in input order.\n"+
+			"Repetition (brushing) is counted in the posts' event time, in input order, as the\n"+
+			"worker does. The decision, classifier, repetition and fingerprint sections of\n"+
+			"-config apply; the kafka, worker and admin sections are ignored.\n"+
+			"Bad lines are reported on stderr with their line number; the exit status is 0 when the run completes.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loader.load(getenv)
+	if err != nil {
 		return err
 	}
 	r := stdin
@@ -47,10 +59,11 @@ func cmdScan(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		outFile, w = f, f
 	}
-	eng, err := engine.New(rules.DefaultConfig(), cc)
+	eng, store, err := openEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	defer closeStore(store, nil)
 	sum, err := scan.Run(ctx, r, w, stderr, eng, *maxBytes)
 	if outFile != nil {
 		if cerr := outFile.Close(); err == nil && cerr != nil {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/circleguard/circleguard/internal/admin"
 	"github.com/circleguard/circleguard/internal/engine"
+	"github.com/circleguard/circleguard/internal/fingerprint"
+	"github.com/circleguard/circleguard/internal/repetition"
 	"github.com/circleguard/circleguard/rules"
 	"github.com/circleguard/circleguard/worker"
 )
@@ -28,12 +30,14 @@ import (
 // CIRCLEGUARD_KAFKA_BROKERS) and by a flag (the key path with "-" for "." and
 // "_", e.g. -kafka-brokers). Precedence: flag > environment > file > default.
 type Config struct {
-	Kafka      worker.KafkaConfig      `yaml:"kafka"`
-	Worker     worker.Config           `yaml:"worker"`
-	Admin      admin.Config            `yaml:"admin"`
-	Decision   rules.Config            `yaml:"decision"`
-	Classifier engine.ClassifierConfig `yaml:"classifier"`
-	Log        LogConfig               `yaml:"log"`
+	Kafka       worker.KafkaConfig      `yaml:"kafka"`
+	Worker      worker.Config           `yaml:"worker"`
+	Admin       admin.Config            `yaml:"admin"`
+	Decision    rules.Config            `yaml:"decision"`
+	Classifier  engine.ClassifierConfig `yaml:"classifier"`
+	Repetition  repetition.Config       `yaml:"repetition"`
+	Fingerprint fingerprint.Config      `yaml:"fingerprint"`
+	Log         LogConfig               `yaml:"log"`
 }
 
 // LogConfig configures the process logger.
@@ -51,7 +55,10 @@ func defaultConfig() Config {
 		Admin:      admin.DefaultConfig(),
 		Decision:   rules.DefaultConfig(),
 		Classifier: engine.DefaultClassifierConfig(),
-		Log:        LogConfig{Level: "info", Format: "json"},
+		Repetition: repetition.DefaultConfig(),
+		Fingerprint: fingerprint.Config{Bands: fingerprint.DefaultBands, Rows: fingerprint.DefaultRows,
+			Seed: fingerprint.DefaultSeed, MinRunes: fingerprint.DefaultMinRunes},
+		Log: LogConfig{Level: "info", Format: "json"},
 	}
 }
 
@@ -67,6 +74,8 @@ func (c Config) Validate() error {
 	add("worker", c.Worker.Validate())
 	add("decision", c.Decision.Validate())
 	add("classifier", c.Classifier.Validate())
+	add("repetition", c.Repetition.Validate())
+	add("fingerprint", c.Fingerprint.Validate())
 	if _, err := parseLevel(c.Log.Level); err != nil {
 		add("log", err)
 	}
@@ -145,6 +154,12 @@ func (s setting) set(v string) error {
 			return errors.New("not an integer")
 		}
 		f.SetInt(int64(n))
+	case f.Kind() == reflect.Uint64:
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return errors.New("not a non-negative integer")
+		}
+		f.SetUint(n)
 	case f.Kind() == reflect.Float64:
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {

@@ -8,6 +8,7 @@
 //	circleguard run -config FILE [flags]                 the stream worker
 //	circleguard scan [-in FILE] [-out FILE] [-model F]   posts JSONL in, verdicts JSONL out, offline
 //	circleguard gen [-n N] [-seed S] [-truth]            a labelled stream of realistic posts
+//	circleguard score -truth POSTS -verdicts VERDICTS    verdicts against a generated stream's truth
 //	circleguard train -data FILE… -out MODEL             train the classifier
 //	circleguard eval [-model MODEL] -data FILE [-split F] evaluate it
 //	circleguard version
@@ -56,6 +57,7 @@ Usage:
   circleguard run -config FILE [flags]                the Kafka stream worker
   circleguard scan [-in FILE] [-out FILE] [-model F]  posts JSONL in, verdict JSONL out, offline
   circleguard gen [-n N] [-seed S] [-truth]           a labelled stream of realistic posts (JSONL)
+  circleguard score -truth POSTS -verdicts VERDICTS   score verdicts against a generated stream's truth
   circleguard train -data FILE… -out MODEL            train the classifier on labelled data
   circleguard eval [-model MODEL] -data FILE          precision, recall, F1, ROC-AUC; -split to hold out
   circleguard version                                 print the version
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdDemo(ctx, rest, getenv, stdout, stderr)
 	case "gen":
 		return cmdGen(ctx, rest, stdout, stderr)
+	case "score":
+		return cmdScore(ctx, rest, stdout, stderr)
 	case "train":
 		return cmdTrain(ctx, rest, stdout, stderr)
 	case "eval":

@@ -22,6 +22,54 @@ type Config struct {
 	// Actions maps each label to the action it earns when it fires.
 	// Default: sales limit, brushing limit, mlm review, fraud review.
 	Actions map[string]string `yaml:"actions"`
+	// Brushing sets when repetition makes a post brushing.
+	Brushing Brushing `yaml:"brushing"`
+}
+
+// Brushing holds the thresholds of the brushing label, over the repetition
+// counts of a post (24-hour windows in event time, the post included). A
+// post is brushing when its author has posted AuthorCopies or more copies
+// of it, or when its content cluster spreads: ClusterCopies or more copies
+// by ClusterAuthors or more distinct authors, at least
+// ClusterCopiesPerAuthor copies per author (an agent network: accounts
+// that each repeat the ad; a popular phrase that many people post once
+// each, "今天走了2万步", is not brushing). A trivial text (a greeting, a few
+// characters) has no cluster and is never brushing. A threshold of 0 turns
+// its part of the test off; AuthorCopies 0 and ClusterCopies 0 with
+// ClusterAuthors 0 turn brushing off.
+type Brushing struct {
+	// AuthorCopies is the copies by one author at which brushing fires.
+	// Default: 4 (the fourth post of the same ad in a day).
+	AuthorCopies int `yaml:"author_copies"`
+	// ClusterCopies is the copies by all authors at which a spreading
+	// cluster fires. Default: 4.
+	ClusterCopies int `yaml:"cluster_copies"`
+	// ClusterAuthors is the distinct authors at which a spreading cluster
+	// fires. Default: 3.
+	ClusterAuthors int `yaml:"cluster_authors"`
+	// ClusterCopiesPerAuthor is the least copies per distinct author of a
+	// spreading cluster. Default: 1.5.
+	ClusterCopiesPerAuthor float64 `yaml:"cluster_copies_per_author"`
+}
+
+// Brushing tests' names, the ID of the repetition reason that fired.
+const (
+	BrushingAuthorCopies  = "author_copies"
+	BrushingClusterSpread = "cluster_spread"
+)
+
+// Test reports whether counts past the thresholds make a post brushing,
+// and which test fired (BrushingAuthorCopies or BrushingClusterSpread).
+func (b Brushing) Test(authorCopies, clusterCopies, clusterAuthors int) (bool, string) {
+	switch {
+	case b.AuthorCopies > 0 && authorCopies >= b.AuthorCopies:
+		return true, BrushingAuthorCopies
+	case (b.ClusterCopies > 0 || b.ClusterAuthors > 0) &&
+		clusterCopies >= max(b.ClusterCopies, 1) && clusterAuthors >= max(b.ClusterAuthors, 1) &&
+		float64(clusterCopies) >= b.ClusterCopiesPerAuthor*float64(clusterAuthors):
+		return true, BrushingClusterSpread
+	}
+	return false, ""
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -35,6 +83,7 @@ func DefaultConfig() Config {
 			verdict.LabelMLM:      verdict.Review,
 			verdict.LabelFraud:    verdict.Review,
 		},
+		Brushing: Brushing{AuthorCopies: 4, ClusterCopies: 4, ClusterAuthors: 3, ClusterCopiesPerAuthor: 1.5},
 	}
 }
 
@@ -58,6 +107,9 @@ func (c Config) Validate() error {
 		if verdict.Severity(action) < 0 {
 			return fmt.Errorf("actions: label %s: unknown action %q (known: %v)", label, action, verdict.Actions)
 		}
+	}
+	if b := c.Brushing; b.AuthorCopies < 0 || b.ClusterCopies < 0 || b.ClusterAuthors < 0 || !(b.ClusterCopiesPerAuthor >= 0) {
+		return fmt.Errorf("brushing: thresholds must not be negative (0 turns a test off)")
 	}
 	for _, label := range verdict.Labels {
 		if _, ok := c.Actions[label]; !ok {
@@ -96,6 +148,9 @@ func New(cfg Config) (*Policy, error) {
 
 // Version is a content hash of the policy, reported as rules_version.
 func (p *Policy) Version() string { return p.version }
+
+// Brushing returns the brushing thresholds.
+func (p *Policy) Brushing() Brushing { return p.cfg.Brushing }
 
 // Decision is the outcome of Decide.
 type Decision struct {

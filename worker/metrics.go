@@ -27,6 +27,10 @@ type Metrics struct {
 	CommittedOffset   *prometheus.GaugeVec // partition
 	Redeliveries      prometheus.Counter
 	ShutdownAbandoned prometheus.Counter
+	DecideErrors      prometheus.Counter
+	ClusterAuthors    prometheus.Histogram // distinct authors of the post's content cluster
+	ClusterCopies     prometheus.Histogram // copies in the post's content cluster
+	Replays           prometheus.Counter
 }
 
 // NewMetrics creates the worker's metrics and registers them with reg.
@@ -52,7 +56,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"reason"}),
 		Processing: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "circleguard_processing_seconds",
-			Help:    "Time to decode, analyse and encode one post.",
+			Help:    "Time to decode, analyse and encode one post (its batch's time divided by its messages).",
 			Buckets: prometheus.ExponentialBuckets(2e-6, 2.5, 12), // 2µs .. ~48ms
 		}),
 		EndToEnd: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -105,7 +109,26 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "circleguard_shutdown_abandoned_posts_total",
 			Help: "Posts still in flight when the shutdown deadline passed; they are redelivered to the group.",
 		}),
+		DecideErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_decide_errors_total",
+			Help: "Failed attempts to decide a batch (the repetition store out of reach); the batch waits and is retried.",
+		}),
+		ClusterAuthors: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "circleguard_repetition_cluster_authors",
+			Help:    "Distinct authors in the 24h content cluster of each acknowledged post that has one.",
+			Buckets: []float64{1, 2, 3, 5, 10, 20, 50, 100, 200, 500},
+		}),
+		ClusterCopies: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "circleguard_repetition_cluster_copies",
+			Help:    "Copies in the 24h content cluster of each acknowledged post that has one.",
+			Buckets: []float64{1, 2, 3, 4, 5, 10, 20, 50, 100, 500, 1000},
+		}),
+		Replays: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "circleguard_repetition_replays_total",
+			Help: "Acknowledged posts the repetition store had counted before (redeliveries); they were not counted again.",
+		}),
 	}
+	reg.MustRegister(m.DecideErrors, m.ClusterAuthors, m.ClusterCopies, m.Replays)
 	reg.MustRegister(m.PostsConsumed, m.Verdicts, m.Reasons, m.DeadLetters, m.Processing, m.EndToEnd,
 		m.BatchSize, m.ProduceErrors, m.Commits, m.CommitErrors, m.FetchErrors, m.InFlight,
 		m.ConsumerLag, m.LagPollErrors, m.CommittedOffset, m.Redeliveries, m.ShutdownAbandoned)

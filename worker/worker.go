@@ -17,10 +17,13 @@ import (
 	"github.com/circleguard/circleguard/internal/verdict"
 )
 
-// Decider turns a valid post into its verdict. It must be safe for
-// concurrent use; engine.Engine is the implementation.
+// Decider turns valid posts into their verdicts, a batch at a time. It must
+// be safe for concurrent use; engine.Engine is the implementation.
 type Decider interface {
-	Decide(p *post.Post, now time.Time) verdict.Verdict
+	// DecideBatch appends the verdicts of posts to dst, in order. An error
+	// (shared state out of reach) means no verdict: the worker retries the
+	// batch, which must be safe (repeated posts count once).
+	DecideBatch(ctx context.Context, posts []post.Post, now time.Time, dst []verdict.Verdict) ([]verdict.Verdict, error)
 }
 
 // Dead-letter headers. Every dead-letter record carries all of them.
@@ -253,26 +256,43 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 		reasons               []verdict.Reason
 	}
 	results := make([]outcome, len(b.msgs))
+	posts := make([]post.Post, 0, len(b.msgs))
+	valid := make([]int, 0, len(b.msgs)) // posts[j] came from b.msgs[valid[j]]
+	t0 := time.Now()
 	for i := range b.msgs {
 		m := &b.msgs[i]
-		t0 := time.Now()
 		p, err := post.Decode(m.Value, w.cfg.MaxPostBytes)
 		if err != nil {
 			results[i].reason = post.ReasonOf(err)
 			outs[i] = w.deadLetter(m, results[i].reason, err)
-		} else {
-			v := w.decider.Decide(&p, t0)
-			v.Source = &verdict.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
-			val, err := v.Append(nil)
-			if err != nil { // cannot happen for values Decide builds; never lose the post
-				results[i].reason = ReasonInternal
-				outs[i] = w.deadLetter(m, ReasonInternal, fmt.Errorf("encode verdict: %w", err))
-			} else {
-				results[i].action, results[i].label, results[i].reasons = v.Action, v.PrimaryLabel(), v.Reasons
-				outs[i] = kafka.Message{Topic: w.kcfg.VerdictsTopic, Key: []byte(p.ID), Value: val}
-			}
+			continue
 		}
-		w.metrics.Processing.Observe(time.Since(t0).Seconds())
+		posts = append(posts, p)
+		valid = append(valid, i)
+	}
+	verdicts, ok := w.decide(ctx, posts)
+	if !ok { // shutdown deadline while shared state is out of reach: leave the batch uncommitted
+		w.metrics.InFlight.Sub(float64(len(b.msgs)))
+		return
+	}
+	for j := range verdicts {
+		v, i := &verdicts[j], valid[j]
+		m := &b.msgs[i]
+		v.Source = &verdict.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+		val, err := v.Append(nil)
+		if err != nil { // cannot happen for values Decide builds; never lose the post
+			results[i].reason = ReasonInternal
+			outs[i] = w.deadLetter(m, ReasonInternal, fmt.Errorf("encode verdict: %w", err))
+			continue
+		}
+		results[i].action, results[i].label, results[i].reasons = v.Action, v.PrimaryLabel(), v.Reasons
+		outs[i] = kafka.Message{Topic: w.kcfg.VerdictsTopic, Key: []byte(v.PostID), Value: val}
+	}
+	if len(b.msgs) > 0 {
+		per := time.Since(t0).Seconds() / float64(len(b.msgs))
+		for range b.msgs {
+			w.metrics.Processing.Observe(per)
+		}
 	}
 
 	pending := outs
@@ -311,6 +331,15 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 			w.metrics.Verdicts.WithLabelValues(r.action, r.label).Inc()
 			for _, rs := range r.reasons {
 				w.metrics.Reasons.WithLabelValues(rs.Kind, rs.ID).Inc()
+				if rep := rs.Repetition; rep != nil {
+					if rep.Replay {
+						w.metrics.Replays.Inc()
+					}
+					if rep.Cluster != "" {
+						w.metrics.ClusterAuthors.Observe(float64(rep.ClusterAuthors24h))
+						w.metrics.ClusterCopies.Observe(float64(rep.ClusterCopies24h))
+					}
+				}
 			}
 		}
 		if t := b.msgs[i].Time; !t.IsZero() {
@@ -318,6 +347,30 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 		}
 	}
 	w.metrics.InFlight.Sub(float64(len(b.msgs)))
+}
+
+// decide decides the batch's valid posts, retrying with backoff while the
+// decider fails (the repetition store is out of reach): a post gets its
+// verdict with its signals or waits; it is never decided without them. It
+// returns false only when ctx ends first.
+func (w *Worker) decide(ctx context.Context, posts []post.Post) ([]verdict.Verdict, bool) {
+	backoff := 100 * time.Millisecond
+	for {
+		vs, err := w.decider.DecideBatch(ctx, posts, time.Now(), make([]verdict.Verdict, 0, len(posts)))
+		if err == nil {
+			if backoff > 100*time.Millisecond {
+				w.log.Info("deciding again after errors", "posts", len(posts))
+			}
+			return vs, true
+		}
+		if ctx.Err() != nil {
+			return nil, false
+		}
+		w.metrics.DecideErrors.Inc()
+		w.log.Warn("decide failed; retrying the batch", "err", err, "posts", len(posts), "backoff", backoff)
+		sleep(ctx, backoff)
+		backoff = min(2*backoff, 5*time.Second)
+	}
 }
 
 // deadLetter builds the dead-letter copy of m: its key, value and headers,

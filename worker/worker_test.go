@@ -43,7 +43,7 @@ func TestWorkerMissingTopics(t *testing.T) {
 	kcfg := worker.DefaultKafkaConfig()
 	kcfg.Brokers = cluster.ListenAddrs()
 	kcfg.CreateTopics = false
-	eng, _ := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig())
+	eng, _ := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig(), engine.Repetition{})
 	w, err := worker.New(kcfg, worker.DefaultConfig(), eng, worker.NewMetrics(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestWorkerShutdownDeadline(t *testing.T) {
 	kcfg.Brokers = cluster.ListenAddrs()
 	cfg := worker.DefaultConfig()
 	cfg.ShutdownTimeout = 2 * time.Second
-	eng, _ := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig())
+	eng, _ := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig(), engine.Repetition{})
 	reg := prometheus.NewRegistry()
 	w, err := worker.New(kcfg, cfg, eng, worker.NewMetrics(reg), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -123,7 +123,7 @@ func testPipeline(t *testing.T, broker string, valid, bad int) {
 	kcfg.Group = kafkatest.Unique("group")
 	kcfg.Partitions = 4
 	// The worker creates the topics itself (create_topics defaults to true).
-	eng, err := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig())
+	eng, err := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig(), engine.Repetition{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func BenchmarkIntegrationWorkerThroughput(b *testing.B) {
 		msgs[i] = kafka.Message{Key: []byte(it.Post.AuthorID), Value: v}
 	}
 	kafkatest.Produce(b, broker, kcfg.PostsTopic, msgs)
-	eng, _ := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig())
+	eng, _ := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig(), engine.Repetition{})
 	for b.Loop() {
 		kcfg.Group = kafkatest.Unique("bench-group")
 		reg := prometheus.NewRegistry()

@@ -24,6 +24,7 @@ import (
 	"github.com/circleguard/circleguard/internal/admin"
 	"github.com/circleguard/circleguard/internal/engine"
 	"github.com/circleguard/circleguard/internal/gen"
+	"github.com/circleguard/circleguard/internal/repetition"
 	"github.com/circleguard/circleguard/rules"
 	"github.com/circleguard/circleguard/worker"
 )
@@ -92,7 +93,12 @@ func Run(ctx context.Context, cfg Config, adminCfg admin.Config, reg *prometheus
 
 	cc := engine.DefaultClassifierConfig()
 	cc.Model = cfg.Model
-	eng, err := engine.New(rules.DefaultConfig(), cc)
+	store, err := repetition.NewMemory(repetition.MemoryConfig{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	eng, err := engine.New(rules.DefaultConfig(), cc, engine.Repetition{Store: store})
 	if err != nil {
 		return err
 	}

@@ -7,13 +7,14 @@ import (
 
 	"github.com/circleguard/circleguard/internal/gen"
 	"github.com/circleguard/circleguard/internal/post"
+	"github.com/circleguard/circleguard/internal/repetition"
 	"github.com/circleguard/circleguard/internal/verdict"
 	"github.com/circleguard/circleguard/rules"
 )
 
 func newEngine(t testing.TB) *Engine {
 	t.Helper()
-	e, err := New(rules.DefaultConfig(), DefaultClassifierConfig())
+	e, err := New(rules.DefaultConfig(), DefaultClassifierConfig(), Repetition{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,10 @@ func TestDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := post.Post{ID: "p1", AuthorID: "a1", Text: tt.text, CreatedAt: now.Add(-time.Hour)}
-			v := e.Decide(&p, now)
+			v, err := e.Decide(t.Context(), &p, now)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if v.Action != tt.wantAction {
 				t.Errorf("action = %s, want %s (verdict %+v)", v.Action, tt.wantAction, v)
 			}
@@ -71,7 +75,10 @@ func TestDecideOnGeneratedStream(t *testing.T) {
 	byKind := map[gen.Kind]*tally{}
 	for range 20000 {
 		it := g.Next()
-		v := e.Decide(&it.Post, time.Now())
+		v, err := e.Decide(t.Context(), &it.Post, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		tl := byKind[it.Truth.Kind]
 		if tl == nil {
 			tl = &tally{}
@@ -108,18 +115,47 @@ func TestDecideOnGeneratedStream(t *testing.T) {
 	}
 }
 
-func BenchmarkDecide(b *testing.B) {
-	e := newEngine(b)
-	g, _ := gen.New(gen.Config{Seed: 1})
-	posts := make([]post.Post, 1024)
-	for i := range posts {
-		posts[i] = g.Next().Post
-	}
-	now := time.Now()
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		e.Decide(&posts[i%len(posts)], now)
-		i++
+// BenchmarkDecideBatch decides the generated stream in batches of 1000, as
+// the worker does: without repetition state, and with the in-memory store
+// (which keeps counting as the stream goes on: its posts are never
+// replays). An op is a batch; ns/post and posts/s are per post.
+func BenchmarkDecideBatch(b *testing.B) {
+	for _, withStore := range []bool{false, true} {
+		name := "classifier"
+		if withStore {
+			name = "classifier+repetition"
+		}
+		b.Run(name, func(b *testing.B) {
+			var rep Repetition
+			if withStore {
+				m, err := repetition.NewMemory(repetition.MemoryConfig{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer m.Close()
+				rep.Store = m
+			}
+			e, err := New(rules.DefaultConfig(), DefaultClassifierConfig(), rep)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g, _ := gen.New(gen.Config{Seed: 1})
+			const size = 1000
+			batch := make([]post.Post, size)
+			var dst []verdict.Verdict
+			now := time.Now()
+			b.ReportAllocs()
+			for b.Loop() {
+				for i := range batch {
+					batch[i] = g.Next().Post
+				}
+				dst, err = e.DecideBatch(b.Context(), batch, now, dst[:0])
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/post")
+			b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "posts/s")
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -10,12 +11,15 @@ import (
 )
 
 func ExampleEngine_Decide() {
-	e, err := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig())
+	e, err := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig(), engine.Repetition{})
 	if err != nil {
 		panic(err)
 	}
 	p := post.Post{ID: "p1", AuthorID: "a1", Text: "正品面膜 ¥99 包邮！加薇 信 V❤ abc12345 咨询", CreatedAt: time.Now()}
-	v := e.Decide(&p, time.Now())
+	v, err := e.Decide(context.Background(), &p, time.Now())
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(v.Action, v.Labels)
 	for _, r := range v.Reasons {
 		if r.Kind == "classifier" {

@@ -15,20 +15,20 @@ import (
 type Config struct {
 	// Bands is the number of LSH bands, one key each in Fingerprint.Bands.
 	// Two texts are candidates when they share a key. Default: 40.
-	Bands int
+	Bands int `yaml:"bands"`
 	// Rows is the number of signature values hashed into one band key. The
 	// signature has Bands×Rows values, at most 1024. A pair of texts with
 	// Jaccard similarity J shares a band with probability
 	// 1-(1-J^Rows)^Bands; the defaults put that at 0.995 for J = 0.5 and
 	// 0.27 for J = 0.2 (the package documentation has the curve and why).
 	// Default: 3.
-	Rows int
+	Rows int `yaml:"rows"`
 	// Seed selects the hash functions. Default: 1 (so 0 and 1 give the same
 	// fingerprints).
-	Seed uint64
+	Seed uint64 `yaml:"seed"`
 	// MinRunes: a text whose skeleton (see the package documentation) has
 	// fewer runes is trivial. Default: 6.
-	MinRunes int
+	MinRunes int `yaml:"min_runes"`
 }
 
 // Defaults of Config, applied to zero fields.

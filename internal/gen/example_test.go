@@ -16,10 +16,10 @@ func Example() {
 		fmt.Printf("%s %s %s %v %q\n", it.Post.ID, it.Post.CreatedAt.Format("15:04:05.000"), it.Truth.Kind, it.Truth.Labels, it.Post.Text)
 	}
 	// Output:
-	// p000000001 08:00:00.180 network [sales brushing] "又卖爆了\n即食燕窝，一周见效，回购无\u200b数次\u200b的\u200b宝藏\n一周见效，滋补养颜，马来西\u200b亚直\u200b供\n电话13510848398（同微\u200b信）👉\n专\u200b柜1330，我这里只要511🌸\n#滋补"
-	// p000000002 08:00:00.360 normal [] "家族微信群里又在转发养生文章😄"
-	// p000000003 08:00:00.559 fraud [fraud] "贷款秒批，无视征信，先交175元保证金，VX：coco_447562"
-	// p000000004 08:00:00.667 normal [] "Working late again, 9pm and still at my desk"
+	// p000000001 08:00:00.101 normal [] "分享一篇好文：周末带娃去哪儿玩 https://www.zhihu.com/question/996592976"
+	// p000000002 08:00:00.324 brusher [sales brushing] "【今日特价】\n进口正品口红到货啦！\n持久不掉色！显白不挑皮！\n💰240元一支，两支更优惠\n限量98份，先到先得🔥\nVX：lucky-963701❤\n#送礼 #美妆"
+	// p000000003 08:00:00.477 normal [] "打车花了23块，心疼❤️🍀"
+	// p000000004 08:00:00.655 normal [] "终于吃到了心心念念的生煎，辣到流泪👏"
 }
 
 func ExampleBadMessages() {
@@ -27,7 +27,7 @@ func ExampleBadMessages() {
 		fmt.Printf("%s %s %d bytes\n", b.Reason, b.Case, len(b.Data))
 	}
 	// Output:
-	// invalid_json not_json 126 bytes
-	// invalid_json truncated_json 83 bytes
-	// invalid_utf8 invalid_utf8_text 220 bytes
+	// invalid_json not_json 84 bytes
+	// invalid_json truncated_json 140 bytes
+	// invalid_utf8 invalid_utf8_text 140 bytes
 }

@@ -28,8 +28,17 @@ func text(id, author string, d time.Duration, n uint64) Observation {
 	return o
 }
 
-// near is a near-copy of text n: it shares one band with it, nothing else.
+// near is a near-copy of text n: it shares two bands with it (the default
+// MinSharedBands), nothing else.
 func near(id, author string, d time.Duration, n uint64) Observation {
+	o := text(id, author, d, PostIDHash(id))
+	o.Bands[1] = n<<8 | 1
+	o.Bands[2] = n<<8 | 2
+	return o
+}
+
+// grazing shares one band with text n: not enough to join its cluster.
+func grazing(id, author string, d time.Duration, n uint64) Observation {
 	o := text(id, author, d, PostIDHash(id))
 	o.Bands[2] = n<<8 | 2
 	return o
@@ -122,6 +131,31 @@ func runConformance(t *testing.T, newStore func(t *testing.T) Store, newPeers fu
 		)...)
 		if g := authorOf(got[2]); g != (authorCounts{1, 1}) {
 			t.Errorf("(1h, 24h) = %v, want {1 1}", g)
+		}
+	})
+
+	t.Run("one shared band does not join a cluster, two or the exact key do", func(t *testing.T) {
+		s := newStore(t)
+		exactOnly := text("e1", "erin", 4*time.Minute, 7)
+		exactOnly.Bands = []uint64{91, 92, 93, 94} // other bands, the same exact key
+		got := observe(t, s, one(
+			text("t1", "tom", 0, 7),
+			grazing("g1", "gus", time.Minute, 7), // one band: a cluster of its own
+			grazing("g2", "gil", 2*time.Minute, 7),
+			near("n1", "nan", 3*time.Minute, 7), // two bands: joins t1
+			exactOnly,                           // the exact key: joins t1
+		)...)
+		t1 := got[0].Cluster
+		for i, want := range []bool{true, false, false, true, true} {
+			if (got[i].Cluster == t1) != want {
+				t.Errorf("post %d: cluster %q, t1's %q: joined = %v, want %v", i, got[i].Cluster, t1, !want, want)
+			}
+		}
+		if c := clusterOf(got[4]); c.copies != 3 || c.authors != 3 {
+			t.Errorf("exact copy: %+v, want 3 copies by 3 authors", c)
+		}
+		if got[1].Cluster == got[2].Cluster {
+			t.Errorf("g1 and g2 share only one band with each other too (%q), yet joined", got[1].Cluster)
 		}
 	})
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -18,25 +19,27 @@ var ErrClosed = errors.New("repetition: store closed")
 // traffic; doc.go gives the bytes each item costs.
 type MemoryConfig struct {
 	// Window is the long window (the "24h" counts). Default: 24h.
-	Window time.Duration
+	Window time.Duration `yaml:"-"`
 	// Lateness is how far behind the newest event time seen a post may
 	// arrive and still be counted against everything in its own window.
 	// State older than newest − Window − Lateness is forgotten. Default: 10m.
-	Lateness time.Duration
+	Lateness time.Duration `yaml:"-"`
 	// MaxPosts is the number of posts remembered, for the windows and for
 	// replay detection. Default: 1,000,000.
-	MaxPosts int
+	MaxPosts int `yaml:"max_posts"`
 	// MaxAuthors is the number of authors remembered. Default: 1,000,000.
-	MaxAuthors int
+	MaxAuthors int `yaml:"max_authors"`
 	// MaxClusters is the number of clusters of two or more posts remembered
 	// (a post that no other post copied costs no cluster). Default:
 	// 1,000,000.
-	MaxClusters int
+	MaxClusters int `yaml:"max_clusters"`
 	// MaxKeys is the number of band and exact keys remembered, 8 bytes each,
 	// allocated up front. A post that is not trivial uses one key per band
 	// plus one, shared with its copies; when full, the keys used longest ago
 	// are forgotten. Default: 17 × MaxPosts (16 bands a post).
-	MaxKeys int
+	MaxKeys int `yaml:"max_keys"`
+	// MinSharedBands is as in Config. Default: 2.
+	MinSharedBands int `yaml:"-"`
 }
 
 // Defaults of MemoryConfig.
@@ -66,6 +69,9 @@ func (c MemoryConfig) withDefaults() MemoryConfig {
 	if c.MaxKeys == 0 {
 		c.MaxKeys = DefaultKeysPerPost * c.MaxPosts
 	}
+	if c.MinSharedBands == 0 {
+		c.MinSharedBands = DefaultMinSharedBands
+	}
 	return c
 }
 
@@ -84,10 +90,21 @@ func (c MemoryConfig) Validate() error {
 			return fmt.Errorf("%s %d: must be positive", f.name, f.v)
 		}
 	}
+	if c.MinSharedBands < 1 || c.MinSharedBands > MaxBands {
+		return fmt.Errorf("MinSharedBands %d: must be in [1, %d]", c.MinSharedBands, MaxBands)
+	}
 	if c.MaxPosts > refMask {
 		return fmt.Errorf("MaxPosts %d: at most %d", c.MaxPosts, refMask)
 	}
 	return nil
+}
+
+// candidate is a cluster a new post's keys point to.
+type candidate struct {
+	cid     uint64
+	votes   int      // keys pointing to it (the exact key counts minShared)
+	first   int64    // its first-seen time
+	founder *postRec // its only post, when it has no cluster record yet
 }
 
 // Memory is the in-memory Store: the default, for a single instance. It is
@@ -117,6 +134,10 @@ type Memory struct {
 	delta  map[uint32]int32 // scratch for cluster.distinct
 	keyBuf []uint64         // scratch: a post's keys
 	refBuf []uint32         // scratch: their references
+	cands  []candidate      // scratch: the clusters a post's keys point to
+	// minShared is the number of band keys a post must share with a
+	// cluster to join it (the exact fingerprint counts for all).
+	minShared int
 }
 
 // postRec is one remembered post with the counts it was given (56 bytes).
@@ -177,6 +198,7 @@ func NewMemory(cfg MemoryConfig) (*Memory, error) {
 		delta:     make(map[uint32]int32),
 		keyBuf:    make([]uint64, 0, MaxBands+1),
 		refBuf:    make([]uint32, MaxBands+1),
+		minShared: cfg.MinSharedBands,
 	}, nil
 }
 
@@ -248,22 +270,36 @@ func (m *Memory) observe(o *Observation, out *Counts) {
 		keys = append(keys, bands...)
 		refs := m.refBuf[:len(keys)]
 		m.keys.getMany(keys, refs)
-		for _, ref := range refs {
+		cands := m.cands[:0]
+		for j, ref := range refs {
 			rec := m.rec(ref)
-			if rec == nil || rec.at <= lo || rec.cid == 0 || rec.cid == cid {
+			if rec == nil || rec.at <= lo || rec.cid == 0 {
 				continue
 			}
-			f, single := rec.at, true
-			if c := m.clusters[rec.cid]; c != nil {
-				f, single = c.first, false
+			votes := 1
+			if j == 0 { // the exact fingerprint alone is enough
+				votes = m.minShared
 			}
-			if cid == 0 || f < first || f == first && rec.cid < cid {
-				cid, first, founder = rec.cid, f, nil
-				if single {
-					founder = rec
-				}
+			k := slices.IndexFunc(cands, func(c candidate) bool { return c.cid == rec.cid })
+			if k >= 0 {
+				cands[k].votes += votes
+				continue
+			}
+			c := candidate{cid: rec.cid, votes: votes, first: rec.at, founder: rec}
+			if cl := m.clusters[rec.cid]; cl != nil {
+				c.first, c.founder = cl.first, nil
+			}
+			cands = append(cands, c)
+		}
+		for _, c := range cands {
+			if c.votes < m.minShared {
+				continue
+			}
+			if cid == 0 || c.first < first || c.first == first && c.cid < cid {
+				cid, first, founder = c.cid, c.first, c.founder
 			}
 		}
+		m.cands = cands[:0]
 		if cid == 0 {
 			cid = h // a new cluster named after this post
 		}
@@ -297,7 +333,13 @@ func (m *Memory) observe(o *Observation, out *Counts) {
 	ref := refOf(pos)
 	m.posts.put(h, ref, ref)
 	if cid != 0 {
-		for _, k := range m.keyBuf[:len(bands)+1] {
+		// A key live for another cluster stays with it: a post that shares
+		// one band with a cluster must not take the band away from it.
+		lo := at - m.w.window
+		for j, k := range m.keyBuf[:len(bands)+1] {
+			if old := m.rec(m.refBuf[j]); old != nil && old.at > lo && old.cid != 0 && old.cid != cid {
+				continue
+			}
 			m.keys.put(k, ref, ref)
 		}
 	}

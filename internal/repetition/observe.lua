@@ -2,7 +2,7 @@
 -- layout and doc.go for the rules, which the Memory store follows too.
 --
 -- ARGV: prefix, window, lateness, short window, key TTL, generation (all ms),
--- n, then per post: post hash (16 hex), event time (ms), author, k, and k
+-- min shared bands, n, then per post: post hash (16 hex), event time (ms), author, k, and k
 -- keys (9 bytes: 'b' for a band or 'x' for the exact fingerprint, then the
 -- key's 8 bytes, big-endian).
 -- Returns 8 values per post: replay (0/1), author posts in the short window
@@ -14,7 +14,8 @@ local L = tonumber(ARGV[3])
 local S = tonumber(ARGV[4])
 local TTL = ARGV[5]
 local G = tonumber(ARGV[6])
-local n = tonumber(ARGV[7])
+local M = tonumber(ARGV[7])
+local n = tonumber(ARGV[8])
 
 local function num(x) return string.format('%d', x) end
 local function excl(x) return '(' .. string.format('%d', x) end
@@ -37,7 +38,7 @@ local function add(key, score, member, cut, flag)
 end
 
 local out = {}
-local i = 8
+local i = 9
 for _ = 1, n do
   local h, at, author, nk = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
   local k0 = i + 4
@@ -76,19 +77,31 @@ for _ = 1, n do
         end
         if missing == 0 then break end
       end
-      local best, bestFirst, founder
+      -- A cluster is a candidate when M band keys point to it, or the
+      -- exact key (field 1) does.
+      local votes, order = {}, {}
       for j = 1, nk do
         local v = vals[j]
         if v then
           local c, last = string.match(v, '^(%S+) (%S+)$')
-          last = tonumber(last)
-          if last > lo and c ~= best then
-            local f = redis.call('GET', P .. 'm:' .. c)
-            local single = not f
-            if f then f = tonumber(f) else f = last end
-            if not best or f < bestFirst or (f == bestFirst and c < best) then
-              best, bestFirst, founder = c, f, single
+          if tonumber(last) > lo then
+            if not votes[c] then
+              votes[c] = 0
+              order[#order + 1] = {c, tonumber(last)}
             end
+            if j == 1 then votes[c] = votes[c] + M else votes[c] = votes[c] + 1 end
+          end
+        end
+      end
+      local best, bestFirst, founder
+      for _, cl in ipairs(order) do
+        local c, last = cl[1], cl[2]
+        if votes[c] >= M then
+          local f = redis.call('GET', P .. 'm:' .. c)
+          local single = not f
+          if f then f = tonumber(f) else f = last end
+          if not best or f < bestFirst or (f == bestFirst and c < best) then
+            best, bestFirst, founder = c, f, single
           end
         end
       end
@@ -138,15 +151,27 @@ for _ = 1, n do
           end
         end
       end
+      -- A key live for another cluster stays with it: a post that shares
+      -- one band with a cluster must not take the band away from it.
       local v = cid .. ' ' .. num(at)
       local hset = {}
       for j = 1, nk do
-        hset[2 * j - 1] = fields[j]
-        hset[2 * j] = v
+        local keep = false
+        local old = vals[j]
+        if old then
+          local c, last = string.match(old, '^(%S+) (%S+)$')
+          keep = c ~= cid and tonumber(last) > lo
+        end
+        if not keep then
+          hset[#hset + 1] = fields[j]
+          hset[#hset + 1] = v
+        end
       end
-      local gkey = P .. 'k:' .. num(math.floor(wm / G))
-      redis.call('HSET', gkey, unpack(hset))
-      redis.call('PEXPIRE', gkey, TTL)
+      if #hset > 0 then
+        local gkey = P .. 'k:' .. num(math.floor(wm / G))
+        redis.call('HSET', gkey, unpack(hset))
+        redis.call('PEXPIRE', gkey, TTL)
+      end
     end
     local c = cid
     if c == '' then c = '-' end

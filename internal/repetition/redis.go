@@ -18,35 +18,39 @@ import (
 // RedisConfig configures the Redis store.
 type RedisConfig struct {
 	// Addr is the server's host:port. Default: 127.0.0.1:6379.
-	Addr string
+	Addr string `yaml:"addr"`
 	// Username and Password authenticate (ACL or requirepass); empty: none.
-	Username, Password string
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
 	// DB is the database number. Default: 0.
-	DB int
+	DB int `yaml:"db"`
 	// TLS connects with TLS, verifying the server against the host of Addr.
 	// Default: false.
-	TLS bool
+	TLS bool `yaml:"tls"`
 	// KeyPrefix starts every key the store writes, so that instances
 	// sharing state use the same prefix and others stay apart.
 	// Default: "circleguard:rep:".
-	KeyPrefix string
+	KeyPrefix string `yaml:"key_prefix"`
 	// Window and Lateness are as in MemoryConfig; every instance sharing a
 	// KeyPrefix must use the same values. Defaults: 24h and 10m.
-	Window, Lateness time.Duration
+	Window   time.Duration `yaml:"-"`
+	Lateness time.Duration `yaml:"-"`
 	// KeyTTL is how long a key lives after its last write, in wall-clock
 	// time: it only collects garbage (counts use event time) and must
 	// exceed Window + Lateness plus the longest outage after which a
 	// restarted worker should still know its history.
 	// Default: Window + Lateness + 1h.
-	KeyTTL time.Duration
+	KeyTTL time.Duration `yaml:"key_ttl"`
 	// DialTimeout bounds connecting, including NewRedis's ping. Default: 5s.
-	DialTimeout time.Duration
+	DialTimeout time.Duration `yaml:"dial_timeout"`
 	// Timeout bounds each read and write on a connection. Default: 5s.
-	Timeout time.Duration
+	Timeout time.Duration `yaml:"timeout"`
 	// ChunkSize is the number of posts one script call counts; a batch's
 	// calls go in one pipelined round trip. Smaller chunks block the server
 	// for less time at once. Default: 250.
-	ChunkSize int
+	ChunkSize int `yaml:"chunk_size"`
+	// MinSharedBands is as in Config. Default: 2.
+	MinSharedBands int `yaml:"-"`
 }
 
 // Defaults of RedisConfig.
@@ -81,6 +85,9 @@ func (c RedisConfig) withDefaults() RedisConfig {
 	if c.ChunkSize == 0 {
 		c.ChunkSize = DefaultRedisChunkSize
 	}
+	if c.MinSharedBands == 0 {
+		c.MinSharedBands = DefaultMinSharedBands
+	}
 	return c
 }
 
@@ -102,6 +109,8 @@ func (c RedisConfig) Validate() error {
 		return errors.New("timeouts must not be negative")
 	case c.ChunkSize < 1:
 		return fmt.Errorf("ChunkSize %d: must be positive", c.ChunkSize)
+	case c.MinSharedBands < 1 || c.MinSharedBands > MaxBands:
+		return fmt.Errorf("MinSharedBands %d: must be in [1, %d]", c.MinSharedBands, MaxBands)
 	case c.DB < 0:
 		return fmt.Errorf("DB %d: must not be negative", c.DB)
 	}
@@ -240,7 +249,7 @@ func (r *Redis) Observe(ctx context.Context, batch []Observation) ([]Counts, err
 }
 
 func (r *Redis) args(batch []Observation) []any {
-	n := 7 + 4*len(batch)
+	n := 8 + 4*len(batch)
 	for i := range batch {
 		if b := bandsOf(&batch[i]); len(b) > 0 {
 			n += len(b) + 1
@@ -248,7 +257,7 @@ func (r *Redis) args(batch []Observation) []any {
 	}
 	args := make([]any, 0, n)
 	args = append(args, r.cfg.KeyPrefix, r.w.window, r.w.lateness, ShortWindow.Milliseconds(),
-		r.cfg.KeyTTL.Milliseconds(), r.w.window/generations, len(batch))
+		r.cfg.KeyTTL.Milliseconds(), r.w.window/generations, r.cfg.MinSharedBands, len(batch))
 	for i := range batch {
 		o := &batch[i]
 		bands := bandsOf(o)

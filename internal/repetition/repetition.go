@@ -29,6 +29,10 @@ type Observation struct {
 	Bands []uint64
 }
 
+// DefaultMinSharedBands is the default number of band keys a post must
+// share with a cluster to join it.
+const DefaultMinSharedBands = 2
+
 // MaxBands is the number of band keys per post the stores use; more are
 // ignored.
 const MaxBands = 64

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/circleguard/circleguard/internal/post"
+	"github.com/circleguard/circleguard/internal/verdict"
 	"github.com/circleguard/circleguard/worker"
 )
 
@@ -54,6 +55,10 @@ func (s Summary) String() string {
 	return b.String()
 }
 
+// BatchSize is the number of posts decided together, as the worker does
+// with a batch of messages: the repetition store counts them in one call.
+const BatchSize = 1000
+
 // Run reads posts from in and writes verdicts to out. Each bad line is
 // reported on report as "line N: reason: detail" (never its content) and
 // counted. maxBytes <= 0 means post.DefaultMaxBytes; a longer line is bad
@@ -68,6 +73,35 @@ func Run(ctx context.Context, in io.Reader, out, report io.Writer, d worker.Deci
 	r := bufio.NewReaderSize(in, 64<<10)
 	w := bufio.NewWriterSize(out, 64<<10)
 	var line, buf []byte
+	posts := make([]post.Post, 0, BatchSize)
+	var verdicts []verdict.Verdict
+	// flush decides the pending posts in one batch and writes their
+	// verdicts in input order.
+	flush := func() error {
+		if len(posts) == 0 {
+			return nil
+		}
+		var err error
+		verdicts, err = d.DecideBatch(ctx, posts, time.Now(), verdicts[:0])
+		if err != nil {
+			return fmt.Errorf("decide: %w", err)
+		}
+		for i := range verdicts {
+			buf, err = verdicts[i].Append(buf[:0])
+			if err != nil {
+				return fmt.Errorf("post %q: encode verdict: %w", verdicts[i].PostID, err)
+			}
+			buf = append(buf, '\n')
+			if _, err := w.Write(buf); err != nil {
+				return fmt.Errorf("write verdict: %w", err)
+			}
+		}
+		sum.Verdicts += len(verdicts)
+		clear(verdicts)
+		clear(posts)
+		posts = posts[:0]
+		return nil
+	}
 	for n := 1; ; n++ {
 		if n&1023 == 0 && ctx.Err() != nil {
 			return sum, ctx.Err()
@@ -98,21 +132,17 @@ func Run(ctx context.Context, in io.Reader, out, report io.Writer, d worker.Deci
 			sum.Bad++
 			sum.ByReason[post.ReasonOf(derr)]++
 			fmt.Fprintf(report, "line %d: %v\n", n, derr)
-		} else {
-			v := d.Decide(&p, time.Now())
-			buf, err = v.Append(buf[:0])
-			if err != nil {
-				return sum, fmt.Errorf("line %d: encode verdict: %w", n, err)
+		} else if posts = append(posts, p); len(posts) == BatchSize {
+			if err := flush(); err != nil {
+				return sum, err
 			}
-			buf = append(buf, '\n')
-			if _, err := w.Write(buf); err != nil {
-				return sum, fmt.Errorf("write verdict: %w", err)
-			}
-			sum.Verdicts++
 		}
 		if eof {
 			break
 		}
+	}
+	if err := flush(); err != nil {
+		return sum, err
 	}
 	if err := w.Flush(); err != nil {
 		return sum, fmt.Errorf("write verdict: %w", err)

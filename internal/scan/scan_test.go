@@ -15,7 +15,7 @@ import (
 
 func newEngine(t testing.TB) *engine.Engine {
 	t.Helper()
-	e, err := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig())
+	e, err := engine.New(rules.DefaultConfig(), engine.DefaultClassifierConfig(), engine.Repetition{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,34 @@ type Reason struct {
 	Model       string             `json:"model,omitempty"`
 	Probs       map[string]float64 `json:"probs,omitempty"`
 	TopFeatures []TopFeature       `json:"top_features,omitempty"`
+	// Repetition is set on the reason of kind "repetition": how often the
+	// author and the content repeat, counted in event time. Its fields are
+	// written inline, beside kind and id.
+	*Repetition
+}
+
+// Repetition holds the repetition counts of a post (the reason of kind
+// "repetition"). Windows end at the post's created_at and include the post.
+type Repetition struct {
+	// AuthorPosts1h and AuthorPosts24h count the author's posts in the last
+	// hour and day.
+	AuthorPosts1h  int `json:"author_posts_1h"`
+	AuthorPosts24h int `json:"author_posts_24h"`
+	// AuthorCopies24h counts the author's posts of this post's content
+	// cluster in the day (near-copies included); 0 for a trivial text.
+	AuthorCopies24h int `json:"author_copies_24h"`
+	// Cluster names the content cluster (16 hexadecimal digits, the same on
+	// every instance); absent for a trivial text such as a greeting.
+	Cluster string `json:"cluster,omitempty"`
+	// ClusterCopies24h and ClusterAuthors24h count the cluster's posts by
+	// all authors in the day and their distinct authors.
+	ClusterCopies24h  int `json:"cluster_copies_24h"`
+	ClusterAuthors24h int `json:"cluster_authors_24h"`
+	// ClusterFirstSeen is the earliest created_at of the cluster's posts.
+	ClusterFirstSeen *time.Time `json:"cluster_first_seen,omitempty"`
+	// Replay is true when the post had been counted before (a redelivery):
+	// the counts are those of its first time, and nothing was added.
+	Replay bool `json:"replay,omitempty"`
 }
 
 // TopFeature is one token's contribution to one label's raw score.
