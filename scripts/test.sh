@@ -22,8 +22,8 @@ scripts/kafka.sh status >/dev/null 2>&1 || stops+=("scripts/kafka.sh stop")
 CIRCLEGUARD_TEST_KAFKA=$(scripts/kafka.sh start | tail -n 1)
 export CIRCLEGUARD_TEST_KAFKA
 echo "test.sh: real Kafka broker at $CIRCLEGUARD_TEST_KAFKA" >&2
-# Redis: started fresh (it keeps no data) and stopped on exit.
-stops+=("scripts/redis.sh stop")
+# Redis (it keeps no data): stopped on exit if this script started it.
+scripts/redis.sh status >/dev/null 2>&1 || stops+=("scripts/redis.sh stop")
 CIRCLEGUARD_TEST_REDIS=$(scripts/redis.sh start | tail -n 1)
 export CIRCLEGUARD_TEST_REDIS
 echo "test.sh: real redis-server at $CIRCLEGUARD_TEST_REDIS" >&2
