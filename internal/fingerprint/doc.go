@@ -4,11 +4,11 @@
 //
 // A caller computes a post's Fingerprint with Hasher.Of from its matching
 // form and entities (textnorm.Normalize, textnorm.Extract), keeps an index
-// from band key to recent posts, takes the posts that share a key with the
-// new one as candidates, and confirms them with Similarity: 0.5 is a good
-// threshold (every perturbation below stays above 0.6, 99.6% of a
-// generated brusher's consecutive posts reach 0.5, unrelated pairs measured
-// stay below 0.1). A Trivial fingerprint (a greeting, a text of a few
+// from band key to recent posts (the repetition package does) and takes
+// the posts that share two or more keys with the new one for its copies.
+// Similarity estimates the Jaccard similarity of two fingerprints: every
+// perturbation below stays above 0.6, unrelated pairs measured below 0.15.
+// A Trivial fingerprint (a greeting, a text of a few
 // characters) has no bands and never counts as a copy, so ordinary users
 // who post 早安 every morning are not brushers. Exact serves for verbatim
 // repeats.
@@ -83,32 +83,34 @@
 // share at least one band with probability 1-(1-J^Rows)^Bands. Signature
 // keeps 16 bits of each value for Similarity.
 //
-// The defaults are 40 bands of 3 rows, chosen by that curve: pairs with
-// J ≥ 0.5 must collide with probability ≥ 0.99, pairs at J ≤ 0.2 rarely,
-// and the signature must stay short enough for 300,000 posts a second. The
-// 16×4 first proposed collides at J = 0.5 only 64% of the time:
-//
-//	J        0.05   0.1    0.2    0.3    0.4    0.5    0.6    0.7
-//	16×4     0.000  0.002  0.025  0.122  0.340  0.644  0.891  0.988
-//	32×2     0.077  0.275  0.729  0.951  0.996  1.000  1.000  1.000
-//	36×3     0.004  0.035  0.251  0.627  0.908  0.992  1.000  1.000
-//	40×3     0.005  0.039  0.275  0.665  0.929  0.995  1.000  1.000
-//	72×4     0.000  0.007  0.109  0.443  0.845  0.990  1.000  1.000
-//
-// 72×4 would be steeper at 0.2 but costs 2.3 times as much per post (a
-// 288-value signature); unrelated texts measured sit at J ≤ 0.08, where
-// 40×3 collides with probability 0.02 at most, and candidates are
-// confirmed with Similarity anyway. Measured on random shingle sets, the
-// densification keeps the curve for short texts as for long ones
-// (TestSCurve, 400 pairs a cell):
+// The defaults are 16 bands of 2 rows, and two texts count as near-copies
+// when they share at least two band keys (the repetition store's
+// MinSharedBands), which makes the curve P(J) = 1 − Σ_{j<2} C(16,j) q^j
+// (1−q)^(16−j) with q = J²: steep enough that perturbed ads (J ≥ 0.6 in
+// the table below) match, and flat enough at J ≤ 0.2 that ordinary posts do
+// not chain into one cluster (a single shared band would let A join B's
+// cluster, C join A's, and so on, until a day's ordinary posts formed one
+// blob; on the generated stream that made 87% of ordinary posts look like
+// an agent network). Sixteen bands cost 17 keys a post in the repetition
+// store (with the exact key), which keeps a day of 5M posts within 1.5 GiB.
+// Measured on random shingle sets, the densification keeps the curve for
+// short texts as for long ones (TestSCurve, 400 pairs a cell: the share of
+// pairs with two or more common bands):
 //
 //	J     |A∪B|=10  |A∪B|=40  |A∪B|=160  theory
-//	0.1      0.037     0.035      0.025   0.039
-//	0.2      0.242     0.265      0.263   0.275
-//	0.3      0.600     0.718      0.693   0.665
-//	0.4      0.915     0.907      0.943   0.929
-//	0.5      0.993     0.995      0.995   0.995
-//	0.6      1.000     1.000      1.000   1.000
+//	0.1      0.005     0.007      0.003   0.011
+//	0.2      0.085     0.102      0.138   0.133
+//	0.3      0.427     0.453      0.383   0.429
+//	0.4      0.797     0.780      0.743   0.751
+//	0.5      0.955     0.965      0.955   0.937
+//	0.6      1.000     1.000      1.000   0.992
+//
+// The 40×3 of earlier versions, with one shared band enough, collided at
+// J = 0.2 with probability 0.27; with two it needs 41 keys a post (2.2 GiB
+// for a day of 5M posts) for no measured gain: on the generated stream
+// (200,000 posts, seed 7) 16×2, 20×2, 24×2 and 40×3 all label 99.5 to 99.9%
+// of the 4th and later copies of an ad and 0.001% of ordinary posts
+// brushing.
 //
 // # Measured similarity
 //
@@ -145,29 +147,31 @@
 // (combined: a new day counter, a changed price, lines reordered,
 // zero-width spaces and a hashtag at once.) Of 666 unrelated pairs (the
 // ads with each other and with 25 ordinary posts, and the ordinary posts
-// with each other) none shares a band; the largest Jaccard is 0.08. Of 60
-// pairs of an ad and another seller's ad for the same product, none shares
-// a band (largest Jaccard 0.09). TestUnrelated and TestSameProduct.
+// with each other) none shares two bands; the largest Jaccard is 0.08. Of
+// 60 pairs of an ad and another seller's ad for the same product, none
+// shares two bands (largest Jaccard 0.09). TestUnrelated and
+// TestSameProduct. Every perturbation above shares two bands or more with
+// its base (TestPerturbations).
 //
 // On the generated stream (internal/gen, seed 1, 50,000 posts;
-// TestGeneratedStream), the share of pairs that share a band, and that
+// TestGeneratedStream), the share of pairs that share two bands, and that
 // reach Similarity 0.5:
 //
 //	pairs                                        count     band  sim≥0.5
-//	consecutive same-campaign, brusher            3725  100.00%   99.57%
-//	consecutive same-campaign, network            3730  100.00%   98.95%
-//	consecutive same-campaign, mlm                3826   91.82%   68.37%
-//	consecutive same-campaign, fraud              3691   99.54%   86.18%
-//	consecutive posts of one ordinary user       32929    0.93%
-//	ordinary posts, different users (sample)   1000000    0.81%    0.43%
-//	ordinary post and spam post (sample)       1000000    0.001%
+//	consecutive same-campaign, brusher            3641   99.86%   98.21%
+//	consecutive same-campaign, network            3775  100.00%   99.23%
+//	consecutive same-campaign, mlm                3766   89.83%   70.26%
+//	consecutive same-campaign, fraud              3741   96.85%   82.41%
+//	consecutive posts of one ordinary user       11636    0.84%
+//	ordinary posts, different users (sample)   1000000   0.719%   0.461%
+//	ordinary post and spam post (sample)       1000000   0.000%
 //
 // MLM and fraud "campaigns" are the generator's templates, filled with
 // different slots by different accounts. The ordinary pairs that share a
 // band are posts the generator writes from the same template with the same
-// fillings (0.25% of pairs are exact copies, "搬家终于搞定，累瘫了" by two
+// fillings (0.27% of pairs are exact copies, "搬家终于搞定，累瘫了" by two
 // users): brushing is an author posting copies again and again, which
-// ordinary users do not (0.93% of their consecutive posts share a band);
+// ordinary users do not (0.84% of their consecutive posts share two bands);
 // 12.5% of ordinary posts are trivial.
 //
 // # Cost

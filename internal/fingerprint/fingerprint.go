@@ -14,14 +14,15 @@ import (
 // equal Configs (after defaults): Bands, Rows and Seed change every key.
 type Config struct {
 	// Bands is the number of LSH bands, one key each in Fingerprint.Bands.
-	// Two texts are candidates when they share a key. Default: 40.
+	// The repetition store takes two texts for copies when they share two
+	// keys (or the exact hash). Default: 16.
 	Bands int `yaml:"bands"`
 	// Rows is the number of signature values hashed into one band key. The
 	// signature has Bands×Rows values, at most 1024. A pair of texts with
-	// Jaccard similarity J shares a band with probability
-	// 1-(1-J^Rows)^Bands; the defaults put that at 0.995 for J = 0.5 and
-	// 0.27 for J = 0.2 (the package documentation has the curve and why).
-	// Default: 3.
+	// Jaccard similarity J shares each band with probability J^Rows; the
+	// defaults make two or more shared bands likely at J = 0.5 (0.94) and
+	// rare at J = 0.2 (0.13): the package documentation has the curve and
+	// why. Default: 2.
 	Rows int `yaml:"rows"`
 	// Seed selects the hash functions. Default: 1 (so 0 and 1 give the same
 	// fingerprints).
@@ -33,8 +34,8 @@ type Config struct {
 
 // Defaults of Config, applied to zero fields.
 const (
-	DefaultBands    = 40
-	DefaultRows     = 3
+	DefaultBands    = 16
+	DefaultRows     = 2
 	DefaultSeed     = 1
 	DefaultMinRunes = 6
 )

@@ -30,14 +30,20 @@ func newHasher(tb testing.TB) *Hasher {
 	return h
 }
 
-// shareBand reports whether two fingerprints share an LSH band key.
+// minShared is the band keys two texts must share to be taken for copies:
+// the repetition store's default (repetition.DefaultMinSharedBands).
+const minShared = 2
+
+// shareBand reports whether two fingerprints are candidate copies as the
+// repetition store sees them: they share minShared LSH band keys.
 func shareBand(a, b Fingerprint) bool {
+	n := 0
 	for i, k := range a.Bands {
 		if i < len(b.Bands) && b.Bands[i] == k {
-			return true
+			n++
 		}
 	}
-	return false
+	return n >= minShared
 }
 
 // jaccard is the exact Jaccard similarity of two texts' shingle sets: what
@@ -386,7 +392,12 @@ func TestSCurve(t *testing.T) {
 	sigB := make([]uint32, k)
 	keysA, keysB := make([]uint64, b), make([]uint64, b)
 	for _, J := range []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8} {
-		theory := 1 - math.Pow(1-math.Pow(J, float64(r)), float64(b))
+		// At least minShared of b bands collide, each with probability J^r.
+		q := math.Pow(J, float64(r))
+		theory := 1.0
+		for j := range minShared {
+			theory -= binomial(b, j) * math.Pow(q, float64(j)) * math.Pow(1-q, float64(b-j))
+		}
 		fmt.Fprintf(&log, "%-6.1f", J)
 		for _, u := range unions {
 			// m shared shingles of u, the rest split between A and B.
@@ -404,11 +415,14 @@ func TestSCurve(t *testing.T) {
 				h.sk.sketch(sigB, todo, B)
 				bandKeys(keysA, sig, r, h.bandSeeds)
 				bandKeys(keysB, sigB, r, h.bandSeeds)
+				same := 0
 				for i := range keysA {
 					if keysA[i] == keysB[i] {
-						hits++
-						break
+						same++
 					}
+				}
+				if same >= minShared {
+					hits++
 				}
 				eq := 0
 				for i := range sig {
@@ -430,7 +444,16 @@ func TestSCurve(t *testing.T) {
 		}
 		fmt.Fprintf(&log, " %8.3f\n", theory)
 	}
-	t.Logf("share of pairs with a common band (%d×%d, %d trials):\n%s", b, r, trials, log.String())
+	t.Logf("share of pairs with %d or more common bands (%d×%d, %d trials):\n%s", minShared, b, r, trials, log.String())
+}
+
+// binomial is n choose k.
+func binomial(n, k int) float64 {
+	c := 1.0
+	for i := range k {
+		c = c * float64(n-i) / float64(i+1)
+	}
+	return c
 }
 
 func TestDeterministicConcurrent(t *testing.T) {

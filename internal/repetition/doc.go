@@ -32,11 +32,17 @@
 //
 // A post with band keys (Observation.Bands: the LSH bands of its MinHash)
 // belongs to a content cluster. Each band key, and the exact fingerprint,
-// points to the last post (in arrival order) that carried it; a key is live
-// while that post is in the window of the new post. The new post joins the
-// live cluster with the earliest first-seen time among those its keys point
-// to (ties go to the smaller cluster id), else starts a cluster of its own,
-// and then all its keys point to it. Clusters never merge: a post that
+// points to the last post (in arrival order) of the cluster that holds it;
+// a key is live while that post is in the window of the new post. A live
+// cluster is a candidate when MinSharedBands (2 by default) of the new
+// post's band keys point to it, or its exact key does. The new post joins
+// the candidate with the earliest first-seen time (ties go to the smaller
+// cluster id), else starts a cluster of its own; then its keys point to it,
+// except the keys live for another cluster, which stay with that cluster.
+// Two shared bands instead of one, and keys that stay, keep a cluster to
+// near-copies: with one band enough, or keys taken over by every post that
+// shares them, dissimilar ordinary posts chained into one cluster (A like
+// B, B like C, …) that grew to a third of a day's ordinary posts. Clusters never merge: a post that
 // matches two clusters joins the older, and the younger one goes on
 // counting its own posts. A cluster is named by PostIDHash of the post that
 // started it, in 16 hexadecimal digits, the same in both stores. A cluster
