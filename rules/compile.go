@@ -68,13 +68,11 @@ const (
 // patcher.
 var compileOptions = func() []expr.Option {
 	opts := []expr.Option{
-		expr.Env(Features{}),
+		expr.Env(env{}),
 		expr.AsBool(),
 		expr.MaxNodes(maxNodes),
 		expr.Function(fnContainsAny, helperContainsAny, new(func(string, *kwSite, any) bool)),
 		expr.Function(fnCountAny, helperCountAny, new(func(string, *kwSite, any) int)),
-		expr.Function(fnTextAny, helperTextAny, new(func(*kwSite, any) bool)),
-		expr.Function(fnTextCount, helperTextCount, new(func(*kwSite, any) int)),
 		expr.Function(fnInList, helperInList, new(func(*listSite, string, any) bool)),
 		expr.Function(fnAnyInList, helperAnyInList, new(func(*listSite, []string, any) bool)),
 		expr.Function(fnMatches, helperMatches, new(func(string, *reSite, any) bool)),
@@ -92,6 +90,23 @@ type kwSite struct {
 	words []keyword
 	shown []string // the keywords as written, for evidence
 	ids   []int32
+	mask  []maskWord // ids as a bit set over the dict: its non-zero words
+}
+
+// maskWord is one non-zero word of a site's bit set.
+type maskWord struct {
+	w int
+	m uint64
+}
+
+// in reports whether one of the site's keywords is set in hits.
+func (site *kwSite) in(hits []uint64) bool {
+	for _, mw := range site.mask {
+		if hits[mw.w]&mw.m != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // listSite is one list helper call.
@@ -111,6 +126,7 @@ type patcher struct {
 	errs    []error // *exprError
 	refs    map[string]bool
 	nesting map[*ast.PredicateNode]int
+	root    ast.Node // the last node visited: the root, the walk being post-order
 }
 
 // exprError is a problem at a place in the expression.
@@ -126,6 +142,7 @@ func (p *patcher) fail(n ast.Node, format string, args ...any) {
 }
 
 func (p *patcher) Visit(node *ast.Node) {
+	defer func() { p.root = *node }()
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
 		if n.Value == "$env" {
@@ -174,7 +191,7 @@ type visitFunc func(*ast.Node)
 func (f visitFunc) Visit(n *ast.Node) { f(n) }
 
 // env is the node that passes the evaluated Features to a helper.
-func env() ast.Node { return &ast.IdentifierNode{Value: "$env"} }
+func envNode() ast.Node { return &ast.IdentifierNode{Value: "$env"} }
 
 func (p *patcher) matches(node *ast.Node, n *ast.BinaryNode) {
 	pat, ok := n.Right.(*ast.StringNode)
@@ -189,7 +206,7 @@ func (p *patcher) matches(node *ast.Node, n *ast.BinaryNode) {
 	}
 	ast.Patch(node, &ast.CallNode{
 		Callee:    &ast.IdentifierNode{Value: fnMatches},
-		Arguments: []ast.Node{n.Left, &ast.ConstantNode{Value: &reSite{pattern: pat.Value, re: re}}, env()},
+		Arguments: []ast.Node{n.Left, &ast.ConstantNode{Value: &reSite{pattern: pat.Value, re: re}}, envNode()},
 	})
 }
 
@@ -223,10 +240,10 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode, name string) {
 			if name == fnCountAny {
 				fn = fnTextCount
 			}
-			ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{&ast.ConstantNode{Value: site}, env()}})
+			ast.Patch(node, p.textCall(fn, site))
 			return
 		}
-		n.Arguments = []ast.Node{args[0], &ast.ConstantNode{Value: site}, env()}
+		n.Arguments = []ast.Node{args[0], &ast.ConstantNode{Value: site}, envNode()}
 	case fnAnyKeyword, fnCountKeywords:
 		l := p.list(name, args[0])
 		if l == nil {
@@ -244,14 +261,23 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode, name string) {
 		if name == fnCountKeywords {
 			fn = fnTextCount
 		}
-		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{&ast.ConstantNode{Value: site}, env()}})
+		ast.Patch(node, p.textCall(fn, site))
 	case fnInList, fnAnyInList:
 		l := p.list(name, args[0])
 		if l == nil {
 			return
 		}
-		n.Arguments = []ast.Node{&ast.ConstantNode{Value: &listSite{list: l}}, args[1], env()}
+		n.Arguments = []ast.Node{&ast.ConstantNode{Value: &listSite{list: l}}, args[1], envNode()}
 	}
+}
+
+// textCall is a call of a keyword site on the post's text: an env field
+// of a typed function, called with the site's index, which the VM calls
+// without allocating (expr.Function calls allocate their arguments).
+func (p *patcher) textCall(fn string, site *kwSite) ast.Node {
+	s := p.ld.set
+	s.sites = append(s.sites, site)
+	return &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{&ast.IntegerNode{Value: len(s.sites) - 1}}}
 }
 
 // inlineKeywords compiles the constant keyword list of contains_any or
@@ -330,11 +356,57 @@ func (ld *loader) compile(r *Rule) {
 		return
 	}
 	r.program = prog
+	r.prefilter = prefilter(p.root, nil)
 	for _, name := range sortedKeys(p.refs) {
 		if f, ok := featureByName[name]; ok && f.scalar() {
 			r.features = append(r.features, featureRef{name: name, index: f.index})
 		}
 	}
+}
+
+// siteTest is a keyword site a rule needs found (or not found) on the
+// text: a conjunct of its when.
+type siteTest struct {
+	site  int
+	found bool
+}
+
+// prefilter returns the keyword sites on the text that are conjuncts of the
+// expression n (a && b && !c …), so that Eval can skip the VM when one of
+// them fails: the scan answers them for every rule at once, and a false
+// conjunct makes the whole expression false.
+func prefilter(n ast.Node, tests []siteTest) []siteTest {
+	switch n := n.(type) {
+	case *ast.BinaryNode:
+		if n.Operator == "&&" || n.Operator == "and" {
+			return prefilter(n.Right, prefilter(n.Left, tests))
+		}
+	case *ast.UnaryNode:
+		if n.Operator == "!" || n.Operator == "not" {
+			if site, ok := textAnySite(n.Node); ok {
+				return append(tests, siteTest{site: site, found: false})
+			}
+		}
+	default:
+		if site, ok := textAnySite(n); ok {
+			return append(tests, siteTest{site: site, found: true})
+		}
+	}
+	return tests
+}
+
+// textAnySite recognises a call #text_any(site).
+func textAnySite(n ast.Node) (int, bool) {
+	c, ok := n.(*ast.CallNode)
+	if !ok || len(c.Arguments) != 1 {
+		return 0, false
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	if !ok || id.Value != fnTextAny {
+		return 0, false
+	}
+	i, ok := c.Arguments[0].(*ast.IntegerNode)
+	return i.Value, ok
 }
 
 // position turns a rune offset in src into a 1-based line and column.

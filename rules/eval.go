@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
@@ -60,10 +61,22 @@ const maxEvidenceValue = 64
 // maxKeywordEvidence bounds the keywords one helper call reports.
 const maxKeywordEvidence = 3
 
+// env is what an expression runs on: the post's Features, whose fields are
+// the expression's names, and the keyword helpers on the text as typed
+// function fields (their names cannot be written in an expression; the
+// compiler rewrites helper calls to them).
+type env struct {
+	Features  `expr:"-"`
+	TextAny   func(site int) bool `expr:"#text_any"`
+	TextCount func(site int) int  `expr:"#text_count"`
+
+	st *evalState
+}
+
 // evalState is the scratch of one evaluation; a Set pools them.
 type evalState struct {
 	set     *Set
-	f       Features // a copy of the caller's, with st set
+	env     env // a copy of the caller's Features, and the helpers bound to this state
 	vm      vm.VM
 	scanned bool
 	kwHits  []uint64
@@ -76,13 +89,16 @@ type evRecord struct {
 }
 
 func (s *Set) newState() any {
-	return &evalState{set: s, kwHits: make([]uint64, s.words), vm: vm.VM{MemoryBudget: memoryBudget}}
+	st := &evalState{set: s, kwHits: make([]uint64, s.words), vm: vm.VM{MemoryBudget: memoryBudget}}
+	st.env.st = st
+	st.env.TextAny = func(site int) bool { return st.textFound(s.sites[site], false) > 0 }
+	st.env.TextCount = func(site int) int { return st.textFound(s.sites[site], true) }
+	return st
 }
 
 // begin prepares st for the post f.
 func (st *evalState) begin(f *Features) {
-	st.f = *f
-	st.f.st = st
+	st.env.Features = *f
 	if st.scanned {
 		clear(st.kwHits)
 		st.scanned = false
@@ -91,7 +107,7 @@ func (st *evalState) begin(f *Features) {
 
 // end drops the references to the caller's post.
 func (st *evalState) end() {
-	st.f = Features{}
+	st.env.Features = Features{}
 	st.ev = st.ev[:0]
 }
 
@@ -100,7 +116,7 @@ func (st *evalState) scan() {
 	if !st.scanned {
 		st.scanned = true
 		d := st.set.dict
-		d.ac.scan(st.f.Text, d.words, st.kwHits)
+		d.ac.scan(st.env.Text, d.words, st.kwHits)
 	}
 }
 
@@ -116,7 +132,7 @@ func (st *evalState) record(kind, name, value string) {
 // run evaluates one rule on st's post: its result, or an error.
 func (st *evalState) run(r *Rule) (hit bool, err error) {
 	st.ev = st.ev[:0]
-	out, err := st.vm.Run(r.program, &st.f)
+	out, err := st.vm.Run(r.program, &st.env)
 	if err != nil {
 		return false, err
 	}
@@ -147,6 +163,9 @@ func (s *Set) Eval(f *Features, dst []Hit) []Hit {
 		if len(snoozed) > 0 && isSnoozed(snoozed, r.index, f.CreatedAt) {
 			continue
 		}
+		if !st.passes(r.prefilter) {
+			continue
+		}
 		hit, err := st.run(r)
 		if err != nil {
 			r.errs.n.Add(1)
@@ -164,6 +183,20 @@ func (s *Set) Eval(f *Features, dst []Hit) []Hit {
 		s.metrics.evalSeconds.Observe(time.Since(start).Seconds())
 	}
 	return dst
+}
+
+// passes reports whether every prefilter test of a rule holds on the post.
+func (st *evalState) passes(tests []siteTest) bool {
+	if len(tests) == 0 {
+		return true
+	}
+	st.scan()
+	for _, t := range tests {
+		if st.set.sites[t.site].in(st.kwHits) != t.found {
+			return false
+		}
+	}
+	return true
 }
 
 func isSnoozed(sn []snooze, rule int, t int64) bool {
@@ -184,7 +217,7 @@ func (st *evalState) hit(r *Rule) Hit {
 	for _, e := range st.ev {
 		h.Evidence = append(h.Evidence, Evidence{Kind: e.kind, Name: e.name, Value: e.value})
 	}
-	v := reflect.ValueOf(&st.f).Elem()
+	v := reflect.ValueOf(&st.env.Features).Elem()
 	for _, fr := range r.features {
 		h.Evidence = append(h.Evidence, Evidence{Kind: "feature", Name: fr.name, Value: formatValue(v.FieldByIndex(fr.index))})
 	}
@@ -275,42 +308,41 @@ func oneLine(err error) string {
 // Helpers, as the compiler rewrote them: the site is a constant, the last
 // argument the *Features of the evaluation.
 
-func stateOf(env any) *evalState {
-	f, _ := env.(*Features)
-	if f == nil || f.st == nil {
+func stateOf(e any) *evalState {
+	v, _ := e.(*env)
+	if v == nil || v.st == nil {
 		panic("rules: helper called outside an evaluation")
 	}
-	return f.st
+	return v.st
 }
 
-// textFound records up to maxKeywordEvidence keywords of site found by the
-// post's scan and returns how many of its keywords were found (stopping at
-// the first when all is false).
-func textFound(site *kwSite, env any, all bool) int {
-	st := stateOf(env)
+// textFound returns how many keywords of site the post's text holds (0 or
+// 1 when count is false), and records up to maxKeywordEvidence of them.
+func (st *evalState) textFound(site *kwSite, count bool) int {
 	st.scan()
 	n := 0
+	for _, mw := range site.mask {
+		if x := st.kwHits[mw.w] & mw.m; x != 0 {
+			if !count {
+				n = 1
+				break
+			}
+			n += bits.OnesCount64(x)
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	shown := 0
 	for i, id := range site.ids {
-		if st.kwHits[id>>6]&(1<<(id&63)) == 0 {
-			continue
-		}
-		if n < maxKeywordEvidence {
+		if st.kwHits[id>>6]&(1<<(id&63)) != 0 {
 			st.record("keyword", site.name, site.shown[i])
-		}
-		n++
-		if !all {
-			break
+			if shown++; shown == maxKeywordEvidence {
+				break
+			}
 		}
 	}
 	return n
-}
-
-func helperTextAny(args ...any) (any, error) {
-	return textFound(args[0].(*kwSite), args[1], true) > 0, nil
-}
-
-func helperTextCount(args ...any) (any, error) {
-	return textFound(args[0].(*kwSite), args[1], true), nil
 }
 
 // found is textFound for a string other than the post's text.
@@ -343,7 +375,7 @@ func helperCountAny(args ...any) (any, error) {
 func helperInList(args ...any) (any, error) {
 	l := args[0].(*listSite).list
 	st := stateOf(args[2])
-	if e, ok := l.lookup(args[1].(string), st.f.CreatedAt); ok {
+	if e, ok := l.lookup(args[1].(string), st.env.CreatedAt); ok {
 		st.record("list", l.Name, e)
 		return true, nil
 	}
@@ -355,7 +387,7 @@ func helperAnyInList(args ...any) (any, error) {
 	st := stateOf(args[2])
 	vs, _ := args[1].([]string)
 	for _, v := range vs {
-		if e, ok := l.lookup(v, st.f.CreatedAt); ok {
+		if e, ok := l.lookup(v, st.env.CreatedAt); ok {
 			st.record("list", l.Name, e)
 			return true, nil
 		}

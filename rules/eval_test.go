@@ -241,7 +241,9 @@ func TestSandbox(t *testing.T) {
 		{"not bool", `classifier.fraud`, "expected bool"},
 		{"unknown feature", `classifier.spam > 0.5`, "has no field spam"},
 		{"unexported state", `st != nil`, "unknown name st"},
-		{"internal helper", `#text_any(nil, nil)`, ""},
+		{"internal helper", `#text_any(0)`, ""},
+		{"helper field", `TextAny(0)`, "unknown name TextAny"},
+		{"embedded struct", `Features.text == ""`, "unknown name Features"},
 		{"shadowing let", `let text = "招代理"; contains_any(text, ["招代理"])`, "let text: the name is a feature's"},
 		{"deep predicates", `any(tokens, {any(tokens, {any(tokens, {# == "x"})})})`, "nested deeper than 2"},
 		{"variable keywords", `contains_any(text, tokens)`, "constant list of strings"},
@@ -277,7 +279,7 @@ func TestSandbox(t *testing.T) {
 // TestFeaturesHaveNoMethods: an expression could call an exported method
 // of the environment or of a group.
 func TestFeaturesHaveNoMethods(t *testing.T) {
-	for _, f := range append(features, feature{name: "(root)", typ: reflect.TypeFor[Features]()}) {
+	for _, f := range append(features, feature{name: "(root)", typ: reflect.TypeFor[Features]()}, feature{name: "(env)", typ: reflect.TypeFor[env]()}) {
 		for _, typ := range []reflect.Type{f.typ, reflect.PointerTo(f.typ)} {
 			if f.typ.Kind() == reflect.Struct && typ.NumMethod() > 0 {
 				t.Errorf("%s: %s has %d exported methods", f.name, typ, typ.NumMethod())

@@ -50,10 +50,6 @@ type Features struct {
 	Repetition RepetitionFeatures `expr:"repetition"`
 	// Author is what is known of the posting account.
 	Author AuthorFeatures `expr:"author"`
-
-	// st is the evaluation state of the Set evaluating a copy of these
-	// Features; helpers reach it through $env. Invisible to expressions.
-	st *evalState
 }
 
 // EntityFeatures are the entities of a post (textnorm.Entities as plain

@@ -95,9 +95,12 @@ type Rule struct {
 	index    int // in Set.rules
 	whenLine int // file line of the expression's first line
 	program  *vm.Program
-	features []featureRef // scalar features the expression reads, for evidence
-	errs     errCounter
-	metrics  ruleMetrics
+	// prefilter are keyword tests on the text that must all pass for the
+	// expression to be true; Eval checks them before running it.
+	prefilter []siteTest
+	features  []featureRef // scalar features the expression reads, for evidence
+	errs      errCounter
+	metrics   ruleMetrics
 }
 
 // Example is one example of a rule: a post text the rule must match, or
@@ -292,6 +295,17 @@ func load(fsys fs.FS, names func(string) string, opts []Option) (*Set, error) {
 		}
 	}
 	s.words = (len(s.dict.words) + 63) / 64
+	for _, site := range s.sites {
+		mask := make([]uint64, s.words)
+		for _, id := range site.ids {
+			mask[id>>6] |= 1 << (id & 63)
+		}
+		for w, m := range mask {
+			if m != 0 {
+				site.mask = append(site.mask, maskWord{w, m})
+			}
+		}
+	}
 	s.pool = sync.Pool{New: func() any { return s.newState() }}
 	s.attach(o.metrics)
 	return s, nil

@@ -109,9 +109,14 @@ const maxDFACells = 1 << 23
 type automaton struct {
 	class  [256]uint8
 	nclass int
-	delta  []int32   // delta[state*nclass+class] = next state
-	out    [][]int32 // keywords ending at a state, its suffixes' included
+	// delta[state*nclass+class] is the next state's row offset
+	// (state*nclass), with outFlag set when keywords end there.
+	delta []int32
+	out   [][]int32 // keywords ending at a state, its suffixes' included
 }
+
+// outFlag marks a transition into a state where keywords end.
+const outFlag = 1 << 30
 
 func buildAutomaton(words []keyword) (*automaton, error) {
 	a := &automaton{}
@@ -136,7 +141,7 @@ func buildAutomaton(words []keyword) (*automaton, error) {
 			a.nclass++
 		}
 	}
-	if total*a.nclass > maxDFACells {
+	if total*a.nclass > min(maxDFACells, outFlag-1) {
 		return nil, fmt.Errorf("keywords too large: %d bytes over %d byte classes exceed the %d MiB automaton budget (move them to fewer, shorter keywords)",
 			total, a.nclass, maxDFACells*4>>20)
 	}
@@ -161,6 +166,7 @@ func buildAutomaton(words []keyword) (*automaton, error) {
 	}
 	fail := make([]int32, states)
 	queue := make([]int32, 0, states)
+	order := []int32{0} // states in breadth-first order
 	for c := range nc {
 		if t := delta[c]; t < 0 {
 			delta[c] = 0
@@ -172,6 +178,7 @@ func buildAutomaton(words []keyword) (*automaton, error) {
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
+		order = append(order, s)
 		if f := fail[s]; len(out[f]) > 0 {
 			out[s] = append(out[s][:len(out[s]):len(out[s])], out[f]...)
 		}
@@ -186,8 +193,28 @@ func buildAutomaton(words []keyword) (*automaton, error) {
 			}
 		}
 	}
-	a.delta = delta[: states*nc : states*nc]
-	a.out = out[:states:states]
+	// States are renumbered breadth first, so that the shallow states a
+	// scan mostly visits share a few cache lines; rows instead of state
+	// numbers spare a multiplication a byte; the flag spares a look at out
+	// for the many states where nothing ends.
+	renum := make([]int32, states)
+	for i, s := range order {
+		renum[s] = int32(i)
+	}
+	a.delta = make([]int32, states*nc)
+	a.out = make([][]int32, states)
+	for _, s := range order {
+		ns := int(renum[s])
+		a.out[ns] = out[s]
+		for c := range nc {
+			t := delta[int(s)*nc+c]
+			v := renum[t] * int32(nc)
+			if len(out[t]) > 0 {
+				v |= outFlag
+			}
+			a.delta[ns*nc+c] = v
+		}
+	}
 	return a, nil
 }
 
@@ -197,11 +224,15 @@ func (a *automaton) scan(s string, words []keyword, hits []uint64) {
 	if a == nil || len(a.out) <= 1 {
 		return
 	}
-	nc, delta, out := a.nclass, a.delta, a.out
-	state := int32(0)
+	nc, delta, class := int32(a.nclass), a.delta, &a.class
+	row := int32(0)
 	for i := 0; i < len(s); i++ {
-		state = delta[int(state)*nc+int(a.class[s[i]])]
-		for _, id := range out[state] {
+		row = delta[row+int32(class[s[i]])]
+		if row&outFlag == 0 {
+			continue
+		}
+		row &^= outFlag
+		for _, id := range a.out[row/nc] {
 			w := &words[id]
 			if hits[id>>6]&(1<<(id&63)) != 0 {
 				continue

@@ -48,7 +48,8 @@ type Set struct {
 	active  []*Rule // enforce and shadow rules, in the same order
 	lists   map[string]*List
 	dict    *dict
-	words   int // uint64 words in a keyword bit set
+	words   int       // uint64 words in a keyword bit set
+	sites   []*kwSite // keyword helper calls on the text, by index
 	// snoozes are the allow-list exemptions by author id.
 	snoozes map[string][]snooze
 	metrics *Metrics
