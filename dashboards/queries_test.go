@@ -22,24 +22,6 @@ import (
 // Keys are query ids as queryID builds them: "FILE | PANEL TITLE | REFID",
 // "FILE | annotation NAME" or "alerts.yaml | ALERTNAME".
 var pending = map[string]awaited{
-	// The repetition store's metrics (issue 4): being added to worker/metrics.go.
-	"operations.json | Kafka and repetition store errors | E": {
-		metrics: []string{"circleguard_decide_errors_total"},
-		why:     "repetition store errors, added with the Redis store (issue 4)",
-	},
-	"operations.json | Redeliveries (rebalances and restarts) | C": {
-		metrics: []string{"circleguard_repetition_replays_total"},
-		why:     "replays the repetition store recognised (issue 4)",
-	},
-	"trust.json | Cluster size: copies and distinct authors (p50 / p99) | A": clusterMetrics,
-	"trust.json | Cluster size: copies and distinct authors (p50 / p99) | B": clusterMetrics,
-	"trust.json | Cluster size: copies and distinct authors (p50 / p99) | C": clusterMetrics,
-	"trust.json | Cluster size: copies and distinct authors (p50 / p99) | D": clusterMetrics,
-	"trust.json | Repetition reasons | A": {
-		series: []string{`circleguard_reasons_total{kind="repetition"}`},
-		why:    "repetition reasons in verdicts appear once the engine consults the repetition store (issue 4)",
-	},
-
 	// The rules metrics (issue 5): rules/metrics.go defines them; the worker
 	// does not register them yet.
 	"trust.json | Rule hits by rule: enforce | A":     ruleHits,
@@ -79,10 +61,6 @@ type awaited struct {
 }
 
 var (
-	clusterMetrics = awaited{
-		metrics: []string{"circleguard_repetition_cluster_copies", "circleguard_repetition_cluster_authors"},
-		why:     "cluster size histograms of the repetition store (issue 4)",
-	}
 	ruleHits = awaited{
 		metrics: []string{"circleguard_rule_hits_total"},
 		why:     "per-rule hits with labels rule, mode, action (issue 5)",
