@@ -88,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdTrain(ctx, rest, stdout, stderr)
 	case "eval":
 		return cmdEval(ctx, rest, stdout, stderr)
+	case "rules":
+		return cmdRules(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "circleguard", version())
 		return nil
