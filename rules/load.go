@@ -172,6 +172,11 @@ func WithMetrics(m *Metrics) Option { return func(o *loadOptions) { o.metrics = 
 // and Kubernetes ConfigMap files), as is anything else. Every problem
 // found is reported, each as an *Error, joined with errors.Join.
 func LoadDir(dir string, opts ...Option) (*Set, error) {
+	if st, err := os.Stat(dir); err != nil {
+		return nil, &Error{File: dir, Msg: err.Error()}
+	} else if !st.IsDir() {
+		return nil, &Error{File: dir, Msg: "not a directory: give the rules directory"}
+	}
 	return load(os.DirFS(dir), func(name string) string { return filepath.Join(dir, filepath.FromSlash(name)) }, opts)
 }
 
@@ -188,11 +193,14 @@ func skipName(name string) bool {
 
 // loader is the state of one load.
 type loader struct {
-	errs  []error
-	set   *Set
-	ids   map[string]*Rule
-	hash  []string // "name\x00sha256" per file, sorted later
-	names func(string) string
+	errs []error
+	set  *Set
+	ids  map[string]*Rule
+	hash []string // "name\x00sha256" per file, sorted later
+	// broken are rules with problems whose expressions are compiled only
+	// to report theirs.
+	broken []*Rule
+	names  func(string) string
 }
 
 func (ld *loader) fail(file string, line int, rule, format string, args ...any) {
@@ -273,6 +281,9 @@ func load(fsys fs.FS, names func(string) string, opts []Option) (*Set, error) {
 		}
 	}
 	for _, r := range s.rules {
+		ld.compile(r)
+	}
+	for _, r := range ld.broken {
 		ld.compile(r)
 	}
 	if err := s.dict.build(); err != nil {
@@ -589,11 +600,19 @@ func (ld *loader) parseRule(file string, pos int, n *yaml.Node) {
 			ld.ids[r.ID] = r
 		}
 	}
+	if whenNode != nil {
+		r.whenLine = whenLine(whenNode)
+	}
 	if len(ld.errs) > before {
-		return // only well-formed rules are compiled
+		// The load fails; the expression is still compiled, for its
+		// problems to be reported with the others.
+		if r.When != "" {
+			r.ID = name // the rule's name in messages, valid id or not
+			ld.broken = append(ld.broken, r)
+		}
+		return
 	}
 	r.index = len(ld.set.rules)
-	r.whenLine = whenLine(whenNode)
 	ld.set.rules = append(ld.set.rules, r)
 }
 
