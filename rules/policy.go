@@ -30,10 +30,11 @@ type Config struct {
 // counts of a post (24-hour windows in event time, the post included). A
 // post is brushing when its author has posted AuthorCopies or more copies
 // of it, or when its content cluster spreads: ClusterCopies or more copies
-// by ClusterAuthors or more distinct authors, at least
-// ClusterCopiesPerAuthor copies per author (an agent network: accounts
-// that each repeat the ad; a popular phrase that many people post once
-// each, "今天走了2万步", is not brushing). A trivial text (a greeting, a few
+// by ClusterAuthors or more distinct authors, who either repeat it (at
+// least ClusterCopiesPerAuthor copies per author) or publish a contact with
+// it (a phone number, a WeChat or QQ id: an agent network selling, when
+// ClusterContact is on). A popular phrase that many people post once each
+// ("今天走了2万步") is not brushing. A trivial text (a greeting, a few
 // characters) has no cluster and is never brushing. A threshold of 0 turns
 // its part of the test off; AuthorCopies 0 and ClusterCopies 0 with
 // ClusterAuthors 0 turn brushing off.
@@ -48,8 +49,11 @@ type Brushing struct {
 	// fires. Default: 3.
 	ClusterAuthors int `yaml:"cluster_authors"`
 	// ClusterCopiesPerAuthor is the least copies per distinct author of a
-	// spreading cluster. Default: 1.5.
+	// spreading cluster whose post carries no contact. Default: 1.5.
 	ClusterCopiesPerAuthor float64 `yaml:"cluster_copies_per_author"`
+	// ClusterContact lets a cluster spread without repeats when the post
+	// carries a contact. Default: true.
+	ClusterContact bool `yaml:"cluster_contact"`
 }
 
 // Brushing tests' names, the ID of the repetition reason that fired.
@@ -60,13 +64,14 @@ const (
 
 // Test reports whether counts past the thresholds make a post brushing,
 // and which test fired (BrushingAuthorCopies or BrushingClusterSpread).
-func (b Brushing) Test(authorCopies, clusterCopies, clusterAuthors int) (bool, string) {
+// contact says whether the post carries a contact.
+func (b Brushing) Test(authorCopies, clusterCopies, clusterAuthors int, contact bool) (bool, string) {
 	switch {
 	case b.AuthorCopies > 0 && authorCopies >= b.AuthorCopies:
 		return true, BrushingAuthorCopies
 	case (b.ClusterCopies > 0 || b.ClusterAuthors > 0) &&
 		clusterCopies >= max(b.ClusterCopies, 1) && clusterAuthors >= max(b.ClusterAuthors, 1) &&
-		float64(clusterCopies) >= b.ClusterCopiesPerAuthor*float64(clusterAuthors):
+		(float64(clusterCopies) >= b.ClusterCopiesPerAuthor*float64(clusterAuthors) || b.ClusterContact && contact):
 		return true, BrushingClusterSpread
 	}
 	return false, ""
@@ -83,7 +88,7 @@ func DefaultConfig() Config {
 			verdict.LabelMLM:      verdict.Review,
 			verdict.LabelFraud:    verdict.Review,
 		},
-		Brushing: Brushing{AuthorCopies: 4, ClusterCopies: 4, ClusterAuthors: 3, ClusterCopiesPerAuthor: 1.5},
+		Brushing: Brushing{AuthorCopies: 4, ClusterCopies: 4, ClusterAuthors: 3, ClusterCopiesPerAuthor: 1.5, ClusterContact: true},
 	}
 }
 

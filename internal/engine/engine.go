@@ -84,6 +84,7 @@ type analysis struct {
 	reasons []verdict.Reason
 	probs   map[string]float64
 	fp      fingerprint.Fingerprint // its array is reused from batch to batch
+	contact bool                    // a phone number, a WeChat or QQ id
 }
 
 // Repetition connects an Engine to repetition state (brushing detection).
@@ -195,7 +196,7 @@ func (e *Engine) DecideBatch(ctx context.Context, posts []post.Post, now time.Ti
 	for i := range posts {
 		p, a := &posts[i], &as[i]
 		if counts != nil {
-			a.reasons = append(a.reasons, repetitionReason(&counts[i], brushing))
+			a.reasons = append(a.reasons, repetitionReason(&counts[i], brushing, a.contact))
 		}
 		d := e.policy.Decide(a.reasons, a.probs)
 		dst = append(dst, verdict.Verdict{
@@ -225,6 +226,7 @@ func (e *Engine) analyse(p *post.Post, a *analysis) {
 	s.signals = classifiers.Detect(s.signals[:0], &s.ents, norm)
 	pred := e.model.Predict(norm, p.Lang, &s.ents)
 	e.hasher.OfInto(&a.fp, norm, &s.ents)
+	a.contact = len(s.ents.Phones)+len(s.ents.WeChatIDs)+len(s.ents.QQIDs) > 0
 
 	reasons := make([]verdict.Reason, 0, len(s.signals)+2)
 	for _, sg := range s.signals {
@@ -253,7 +255,7 @@ func (e *Engine) analyse(p *post.Post, a *analysis) {
 // repetitionReason explains a post's repetition counts. Its ID names the
 // brushing test that fired ("author_copies", "cluster_spread"), with label
 // brushing and score 1; "counts" when none did (label empty, score 0).
-func repetitionReason(c *repetition.Counts, b rules.Brushing) verdict.Reason {
+func repetitionReason(c *repetition.Counts, b rules.Brushing, contact bool) verdict.Reason {
 	r := verdict.Reason{Kind: "repetition", ID: "counts", Repetition: &verdict.Repetition{
 		AuthorPosts1h:     c.AuthorPosts1h,
 		AuthorPosts24h:    c.AuthorPosts24h,
@@ -270,13 +272,16 @@ func repetitionReason(c *repetition.Counts, b rules.Brushing) verdict.Reason {
 	if c.Cluster == "" {
 		return r
 	}
-	if ok, test := b.Test(c.AuthorCopies24h, c.ClusterCopies24h, c.ClusterAuthors24h); ok {
+	if ok, test := b.Test(c.AuthorCopies24h, c.ClusterCopies24h, c.ClusterAuthors24h, contact); ok {
 		r.ID, r.Label, r.Score = test, verdict.LabelBrushing, 1
 		switch test {
 		case rules.BrushingAuthorCopies:
 			r.Evidence = fmt.Sprintf("%d copies by the author in 24h", c.AuthorCopies24h)
 		default:
 			r.Evidence = fmt.Sprintf("%d copies by %d authors in 24h", c.ClusterCopies24h, c.ClusterAuthors24h)
+			if float64(c.ClusterCopies24h) < b.ClusterCopiesPerAuthor*float64(c.ClusterAuthors24h) {
+				r.Evidence += ", with a contact"
+			}
 		}
 	}
 	return r

@@ -162,6 +162,11 @@ func Score(truth, verdicts io.Reader) (*Report, error) {
 		}
 		r.Posts++
 		inTruth[t.ID] = true
+		copyNumber := 0
+		if brushing[t.Truth.Kind] != nil {
+			copyNo[t.Truth.Campaign]++
+			copyNumber = copyNo[t.Truth.Campaign]
+		}
 		v, ok := byID[t.ID]
 		if !ok {
 			r.Missing++
@@ -206,8 +211,7 @@ func Score(truth, verdicts io.Reader) (*Report, error) {
 			}
 		}
 		if b := brushing[t.Truth.Kind]; b != nil {
-			copyNo[t.Truth.Campaign]++
-			if copyNo[t.Truth.Campaign] <= FirstCopies {
+			if copyNumber <= FirstCopies {
 				b.Early++
 				if isBrushing {
 					b.EarlyBrushing++
