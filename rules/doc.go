@@ -10,4 +10,15 @@
 //
 // rules knows nothing of Kafka or of the classifier: callers hand it plain
 // verdict.Reason values. A Policy is immutable and safe for concurrent use.
+//
+// # Rule files
+//
+// The trust team's rules are a Set: YAML files of rules, each with a when
+// expression (github.com/expr-lang/expr) over Features, and allow/deny
+// lists, loaded by LoadDir, or Default for the pack embedded from default/.
+// Set.Eval returns a post's enforce and shadow hits with their evidence,
+// Set.Check runs the rules' examples, and a Reloader swaps a directory's
+// new version in atomically. The file format, the lists and the helpers
+// are described in set.go, lists.go and compile.go, and by `circleguard
+// rules features`; metrics come from NewMetrics.
 package rules
