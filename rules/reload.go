@@ -29,10 +29,12 @@ type ReloadConfig struct {
 	// active set's evaluations. Default: nil.
 	Metrics *Metrics
 	// OnReload, when set, is called after every reload attempt but the
-	// first, with the active set and the attempt's error (nil on success;
-	// the previous set is still active otherwise). It is called from the
-	// goroutine that reloaded (Run's or Reload's caller), never
-	// concurrently. The caller logs here. Default: nil.
+	// first (NewReloader returns that one's error), with the active set and
+	// the attempt's error: nil on success; otherwise the previous set is
+	// still active. Run also reports watch errors here (a reload follows
+	// them). It is called from the goroutine that reloaded (Run's, or
+	// Reload's caller); calls from Run and Reload may overlap. The caller
+	// logs here, and must not call Reload. Default: nil.
 	OnReload func(active *Set, err error)
 }
 
@@ -123,7 +125,10 @@ func (r *Reloader) Reload() error {
 // Run watches the directory and its lists/ folder with fsnotify and
 // reloads once they have been quiet for Debounce after a change. It
 // returns nil when ctx is done, or an error when the watch cannot be set
-// up. Reload errors go to OnReload, not here.
+// up. Reload errors go to OnReload, not here. Replacing files in the
+// directory (editors, `cp`, Kubernetes ConfigMap symlink swaps) is seen;
+// removing and recreating the directory itself ends the watch of it:
+// SIGHUP (Reload) still works.
 func (r *Reloader) Run(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
