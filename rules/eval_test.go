@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -360,5 +361,31 @@ func TestErrorFormat(t *testing.T) {
 		if !errors.As(e, &re) {
 			t.Errorf("%v is not an *Error", e)
 		}
+	}
+}
+
+// TestVersion: the version is a content hash of the rule files and lists,
+// whatever the directory.
+func TestVersion(t *testing.T) {
+	file := ruleFile(rule("r", `in_list("deny_authors", author.id)`))
+	a := loadRules(t, file, map[string]string{"deny_authors": "u1\n"})
+	b := loadRules(t, file, map[string]string{"deny_authors": "u1\n"})
+	c := loadRules(t, file, map[string]string{"deny_authors": "u1\nu2\n"})
+	if a.Version() != b.Version() {
+		t.Errorf("same files, versions %s and %s", a.Version(), b.Version())
+	}
+	if a.Version() == c.Version() {
+		t.Error("a list change kept the version")
+	}
+	if !regexp.MustCompile(`^rules-[0-9a-f]{12}$`).MatchString(a.Version()) {
+		t.Errorf("version %q", a.Version())
+	}
+	d1, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, _ := Default()
+	if d1.Version() != d2.Version() {
+		t.Error("the default pack's version changes between loads")
 	}
 }
