@@ -44,6 +44,11 @@ type KafkaConfig struct {
 	// instance (crashed, partitioned) before its partitions move to the
 	// others. Default: 10s.
 	SessionTimeout time.Duration `yaml:"session_timeout"`
+	// TLS encrypts the connections to the brokers (and may present a client
+	// certificate). Default: off.
+	TLS TLSConfig `yaml:"tls"`
+	// SASL authenticates the worker to the brokers. Default: none.
+	SASL SASLConfig `yaml:"sasl"`
 }
 
 // DefaultKafkaConfig returns the defaults documented on KafkaConfig.
@@ -64,7 +69,8 @@ func DefaultKafkaConfig() KafkaConfig {
 	}
 }
 
-// Validate reports every problem with c.
+// Validate reports every problem with c, reading the TLS files it names. No
+// message contains the SASL password.
 func (c KafkaConfig) Validate() error {
 	var errs []error
 	if len(c.Brokers) == 0 {
@@ -92,6 +98,12 @@ func (c KafkaConfig) Validate() error {
 	}
 	if c.StartOffset != "earliest" && c.StartOffset != "latest" {
 		errs = append(errs, fmt.Errorf("start_offset %q: must be earliest or latest", c.StartOffset))
+	}
+	if err := c.TLS.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.SASL.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

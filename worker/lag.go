@@ -13,7 +13,11 @@ import (
 // every LagInterval: the end of each posts partition minus the group's
 // committed offset. kafka-go's group reader reports no lag of its own.
 func (w *Worker) lagLoop(ctx context.Context) {
-	client := &kafka.Client{Addr: kafka.TCP(w.kcfg.Brokers...), Timeout: 10 * time.Second}
+	client, err := w.kcfg.client(10 * time.Second)
+	if err != nil { // Run checked the same configuration: a certificate file changed since
+		w.log.Error("read consumer lag: cannot connect; readiness will fail", "err", err)
+		return
+	}
 	t := time.NewTicker(w.cfg.LagInterval)
 	defer t.Stop()
 	for {

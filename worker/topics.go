@@ -14,7 +14,10 @@ import (
 // creating the missing ones when CreateTopics is set; otherwise it names
 // every missing topic in its error.
 func (w *Worker) ensureTopics(ctx context.Context) error {
-	client := &kafka.Client{Addr: kafka.TCP(w.kcfg.Brokers...), Timeout: 15 * time.Second}
+	client, err := w.kcfg.client(15 * time.Second)
+	if err != nil {
+		return err
+	}
 	want := []string{w.kcfg.PostsTopic, w.kcfg.VerdictsTopic, w.kcfg.DeadLetterTopic}
 	missing, err := missingTopics(ctx, client, want)
 	if err != nil {

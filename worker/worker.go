@@ -100,6 +100,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	kafkaLog := kafka.LoggerFunc(func(msg string, args ...any) {
 		w.log.Warn(fmt.Sprintf(msg, args...), "component", "kafka-go")
 	})
+	dialer, transport, err := w.kcfg.dialers()
+	if err != nil {
+		return err
+	}
 	start := kafka.FirstOffset
 	if w.kcfg.StartOffset == "latest" {
 		start = kafka.LastOffset
@@ -108,7 +112,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		Brokers:               w.kcfg.Brokers,
 		GroupID:               w.kcfg.Group,
 		Topic:                 w.kcfg.PostsTopic,
-		Dialer:                &kafka.Dialer{ClientID: w.kcfg.ClientID, Timeout: 10 * time.Second, DualStack: true},
+		Dialer:                dialer,
 		MinBytes:              1,
 		MaxBytes:              max(16<<20, 2*w.cfg.MaxPostBytes),
 		MaxWait:               2 * time.Second, // kafka-go asks the broker for 3/4 of it: slack for its read deadline
@@ -131,7 +135,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		MaxAttempts:            3,
 		AllowAutoTopicCreation: false,
 		ErrorLogger:            kafkaLog,
-		Transport:              &kafka.Transport{ClientID: w.kcfg.ClientID, DialTimeout: 10 * time.Second},
+		Transport:              transport,
 	}
 
 	// Each stage has its own context so that shutdown can proceed in order.
