@@ -3,11 +3,13 @@ package repetition
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	_ "embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -24,9 +26,24 @@ type RedisConfig struct {
 	Password string `yaml:"password"`
 	// DB is the database number. Default: 0.
 	DB int `yaml:"db"`
-	// TLS connects with TLS, verifying the server against the host of Addr.
-	// Default: false.
+	// TLS connects with TLS 1.2 or later, verifying the server's
+	// certificate against the host of Addr (or ServerName). Every other TLS
+	// field needs it. Default: false.
 	TLS bool `yaml:"tls"`
+	// CAFile is a PEM file of the certificate authorities that sign the
+	// server's certificate. Default: "" (the system's roots).
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are a PEM client certificate and its key, for a
+	// server that asks for one (redis-server's tls-auth-clients, on by
+	// default). Both or neither. Default: "".
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ServerName is the name the server's certificate must carry. Default:
+	// "" (the host of Addr).
+	ServerName string `yaml:"server_name"`
+	// InsecureSkipVerify accepts any server certificate: for testing only.
+	// Default: false.
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 	// KeyPrefix starts every key the store writes, so that instances
 	// sharing state use the same prefix and others stay apart.
 	// Default: "circleguard:rep:".
@@ -102,6 +119,9 @@ func (c RedisConfig) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("addr %q: %w", c.Addr, err)
 	}
+	if _, err := c.tlsConfig(); err != nil {
+		return err
+	}
 	switch {
 	case c.KeyTTL.Milliseconds() <= w.retention():
 		return fmt.Errorf("KeyTTL %v must exceed Window + Lateness (%v)", c.KeyTTL, c.Window+c.Lateness)
@@ -171,10 +191,11 @@ func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 		// A failed batch is retried by the caller: Observe is idempotent.
 		MaxRetries: 0,
 	}
-	if cfg.TLS {
-		host, _, _ := net.SplitHostPort(cfg.Addr)
-		opt.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
+	tlsCfg, err := cfg.tlsConfig()
+	if err != nil { // a file changed since Validate: never fall back to plain TCP
+		return nil, fmt.Errorf("repetition redis config: %w", err)
 	}
+	opt.TLSConfig = tlsCfg
 	client := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
 	defer cancel()
@@ -187,6 +208,41 @@ func NewRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 		return nil, fmt.Errorf("repetition: load script into redis at %s: %w", cfg.Addr, err)
 	}
 	return &Redis{cfg: cfg, w: w, client: client}, nil
+}
+
+// tlsConfig returns the client TLS configuration of c, nil when TLS is off.
+func (c RedisConfig) tlsConfig() (*tls.Config, error) {
+	if !c.TLS {
+		if c.CAFile != "" || c.CertFile != "" || c.KeyFile != "" || c.ServerName != "" || c.InsecureSkipVerify {
+			return nil, errors.New("ca_file, cert_file, key_file, server_name and insecure_skip_verify need tls: true")
+		}
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.ServerName, InsecureSkipVerify: c.InsecureSkipVerify}
+	if cfg.ServerName == "" {
+		cfg.ServerName, _, _ = net.SplitHostPort(c.Addr)
+	}
+	if c.CAFile != "" {
+		b, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ca_file: %w", err)
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("ca_file: %s: no PEM certificate in it", c.CAFile)
+		}
+	}
+	if (c.CertFile == "") != (c.KeyFile == "") {
+		return nil, errors.New("cert_file and key_file: set both or neither")
+	}
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("cert_file %s and key_file %s: %w", c.CertFile, c.KeyFile, err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
 }
 
 // Close closes the connections.
