@@ -6,6 +6,7 @@ package kafkatest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
 
 	"github.com/circleguard/circleguard/internal/testenv"
 )
@@ -39,13 +41,59 @@ func Unique(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b)
 }
 
+// Conn says how to reach one listener of a broker: its address and, for a
+// secured listener, the TLS configuration and the SASL mechanism. The
+// package's functions that take a broker address use Conn{Addr: broker}.
+type Conn struct {
+	Addr string
+	TLS  *tls.Config    // nil: plain TCP
+	SASL sasl.Mechanism // nil: no authentication
+}
+
+func (c Conn) secured() bool { return c.TLS != nil || c.SASL != nil }
+
+// transport returns the transport of writers and clients and a function
+// that closes its idle connections; nil (kafka-go's default) for a plain
+// listener.
+func (c Conn) transport() (kafka.RoundTripper, func()) {
+	if !c.secured() {
+		return nil, func() {}
+	}
+	tr := &kafka.Transport{TLS: c.TLS, SASL: c.SASL, DialTimeout: 10 * time.Second}
+	return tr, tr.CloseIdleConnections
+}
+
+// dialer returns the dialer of readers; nil (kafka-go's default) for a plain
+// listener.
+func (c Conn) dialer() *kafka.Dialer {
+	if !c.secured() {
+		return nil
+	}
+	return &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true, TLS: c.TLS, SASLMechanism: c.SASL}
+}
+
+// Client returns an admin client of the listener.
+func (c Conn) Client() *kafka.Client {
+	tr, _ := c.transport()
+	return &kafka.Client{Addr: kafka.TCP(c.Addr), Transport: tr, Timeout: 30 * time.Second}
+}
+
 // CreateTopics creates topics with the given partition count and waits until
 // they have leaders.
 func CreateTopics(t testing.TB, broker string, partitions int, topics ...string) {
 	t.Helper()
+	Conn{Addr: broker}.CreateTopics(t, partitions, topics...)
+}
+
+// CreateTopics creates topics with the given partition count and waits until
+// they have leaders.
+func (conn Conn) CreateTopics(t testing.TB, partitions int, topics ...string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c := &kafka.Client{Addr: kafka.TCP(broker)}
+	tr, closeIdle := conn.transport()
+	defer closeIdle()
+	c := &kafka.Client{Addr: kafka.TCP(conn.Addr), Transport: tr}
 	req := &kafka.CreateTopicsRequest{}
 	for _, tp := range topics {
 		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: tp, NumPartitions: partitions, ReplicationFactor: 1})
@@ -87,7 +135,15 @@ func CreateTopics(t testing.TB, broker string, partitions int, topics ...string)
 // Produce writes msgs to topic (keys as given, acks from all replicas).
 func Produce(t testing.TB, broker, topic string, msgs []kafka.Message) {
 	t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(broker), Topic: topic, Balancer: &kafka.Murmur2Balancer{},
+	Conn{Addr: broker}.Produce(t, topic, msgs)
+}
+
+// Produce writes msgs to topic (keys as given, acks from all replicas).
+func (conn Conn) Produce(t testing.TB, topic string, msgs []kafka.Message) {
+	t.Helper()
+	tr, closeIdle := conn.transport()
+	defer closeIdle()
+	w := &kafka.Writer{Addr: kafka.TCP(conn.Addr), Topic: topic, Balancer: &kafka.Murmur2Balancer{}, Transport: tr,
 		RequiredAcks: kafka.RequireAll, BatchSize: 1000, BatchTimeout: 2 * time.Millisecond, BatchBytes: 1 << 20}
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -105,9 +161,18 @@ func Produce(t testing.TB, broker, topic string, msgs []kafka.Message) {
 // partition of topic.
 func EndOffsets(t testing.TB, broker, topic string) map[int]int64 {
 	t.Helper()
+	return Conn{Addr: broker}.EndOffsets(t, topic)
+}
+
+// EndOffsets returns the end offset (next offset to be written) of each
+// partition of topic.
+func (conn Conn) EndOffsets(t testing.TB, topic string) map[int]int64 {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c := &kafka.Client{Addr: kafka.TCP(broker)}
+	tr, closeIdle := conn.transport()
+	defer closeIdle()
+	c := &kafka.Client{Addr: kafka.TCP(conn.Addr), Transport: tr}
 	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil || len(md.Topics) != 1 || md.Topics[0].Error != nil {
 		t.Fatalf("metadata %s: %v %v", topic, err, md)
@@ -133,7 +198,13 @@ func EndOffsets(t testing.TB, broker, topic string) map[int]int64 {
 // ReadAll reads every message currently in topic, partition by partition.
 func ReadAll(t testing.TB, broker, topic string) []kafka.Message {
 	t.Helper()
-	ends := EndOffsets(t, broker, topic)
+	return Conn{Addr: broker}.ReadAll(t, topic)
+}
+
+// ReadAll reads every message currently in topic, partition by partition.
+func (conn Conn) ReadAll(t testing.TB, topic string) []kafka.Message {
+	t.Helper()
+	ends := conn.EndOffsets(t, topic)
 	var mu sync.Mutex
 	var all []kafka.Message
 	var wg sync.WaitGroup
@@ -143,7 +214,8 @@ func ReadAll(t testing.TB, broker, topic string) []kafka.Message {
 			continue
 		}
 		wg.Go(func() {
-			r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: topic, Partition: p, MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 200 * time.Millisecond})
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{conn.Addr}, Topic: topic, Partition: p, Dialer: conn.dialer(),
+				MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 200 * time.Millisecond})
 			defer r.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
