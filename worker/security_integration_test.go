@@ -80,7 +80,7 @@ func TestIntegrationWorkerRefused(t *testing.T) {
 			kcfg := worker.DefaultKafkaConfig()
 			kcfg.Brokers = []string{tc.broker}
 			kcfg.TLS, kcfg.SASL = tc.tls, tc.sasl
-			err, took := runRefused(t, kcfg)
+			took, err := runRefused(t, kcfg)
 			kafkatest.Report(t, fmt.Sprintf("refused in %v: %v", took.Round(time.Millisecond), err))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Run: %v, want an error containing %q", err, tc.want)
@@ -92,9 +92,9 @@ func TestIntegrationWorkerRefused(t *testing.T) {
 	}
 }
 
-// runRefused runs a worker that must fail to start and returns its error
-// and how long Run took; more than 30 s fails the test.
-func runRefused(t *testing.T, kcfg worker.KafkaConfig) (error, time.Duration) {
+// runRefused runs a worker that must fail to start and returns how long Run
+// took and its error; more than 30 s fails the test.
+func runRefused(t *testing.T, kcfg worker.KafkaConfig) (time.Duration, error) {
 	t.Helper()
 	kcfg.PostsTopic = kafkatest.Unique("refused")
 	kcfg.VerdictsTopic, kcfg.DeadLetterTopic = kcfg.PostsTopic+".verdicts", kcfg.PostsTopic+".dlq"
@@ -115,7 +115,7 @@ func runRefused(t *testing.T, kcfg worker.KafkaConfig) (error, time.Duration) {
 	if took > 30*time.Second {
 		t.Errorf("Run took %v to give up, want a bounded failure (< 30s)", took)
 	}
-	return err, took
+	return took, err
 }
 
 // TestWorkerSecureEmbedded is the quick check of the same wiring on the
@@ -146,7 +146,7 @@ func TestWorkerSecureEmbedded(t *testing.T) {
 	// message): here only the bounded failure is checked.
 	bad := kcfg
 	bad.SASL.Password = "wrong"
-	if err, _ := runRefused(t, bad); err == nil {
+	if _, err := runRefused(t, bad); err == nil {
 		t.Error("wrong password: Run succeeded")
 	}
 }

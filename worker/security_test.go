@@ -256,4 +256,3 @@ func TestSecretNeverPrints(t *testing.T) {
 		t.Error("empty secret prints as non-empty")
 	}
 }
-
