@@ -357,7 +357,8 @@ func (ld *loader) compile(r *Rule) {
 	}
 	r.program = prog
 	r.prefilter = prefilter(p.root, nil)
-	for _, name := range sortedKeys(p.refs) {
+	r.refs = sortedKeys(p.refs)
+	for _, name := range r.refs {
 		if f, ok := featureByName[name]; ok && f.scalar() {
 			r.features = append(r.features, featureRef{name: name, index: f.index})
 		}

@@ -1,12 +1,16 @@
 // Package rules turns evidence into a decision: which labels a post earns,
 // its overall score and the action to take.
 //
-// This first version holds the decision policy only: per-label scores are a
-// noisy-OR of the evidence for that label, a label fires at or above
-// Config.LabelThreshold, the action is the strongest one configured for the
-// fired labels, escalated to block when a label's score reaches its
-// Config.BlockAt value. The trust team's
-// rule files (YAML + expressions) will feed the same policy.
+// The decision policy (Policy, configured by Config: the decision: section)
+// scores each label as a noisy-OR of the evidence for it — built-in
+// signals, repetition and the trust team's enforce rule hits, each a
+// verdict.Reason with a label and a score (AppendReasons turns hits into
+// reasons, one per label) — or the classifier's probability, whichever is
+// larger. A label fires at or above Config.LabelThreshold; the action is
+// the strongest one configured for the fired labels, escalated to block
+// when a label's score reaches its Config.BlockAt value; then the
+// strongest action among the enforce hits is a floor on it
+// (Decision.Floor). Shadow hits never take part.
 //
 // rules knows nothing of Kafka or of the classifier: callers hand it plain
 // verdict.Reason values. A Policy is immutable and safe for concurrent use.

@@ -45,12 +45,21 @@ func (e Evidence) String() string { return e.Kind + " " + e.Name + ": " + e.Valu
 // EvidenceString joins a hit's evidence for a verdict reason: "keyword
 // contains_any: 招代理; feature repetition.author_copies_24h: 7".
 func (h *Hit) EvidenceString() string {
+	n := 0
+	for _, e := range h.Evidence {
+		n += len(e.Kind) + len(e.Name) + len(e.Value) + 5
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for i, e := range h.Evidence {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(e.String())
+		b.WriteString(e.Kind)
+		b.WriteByte(' ')
+		b.WriteString(e.Name)
+		b.WriteString(": ")
+		b.WriteString(e.Value)
 	}
 	return b.String()
 }

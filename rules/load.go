@@ -99,6 +99,7 @@ type Rule struct {
 	// expression to be true; Eval checks them before running it.
 	prefilter []siteTest
 	features  []featureRef // scalar features the expression reads, for evidence
+	refs      []string     // every feature the expression names, sorted
 	errs      errCounter
 	metrics   ruleMetrics
 }
@@ -300,9 +301,13 @@ func load(fsys fs.FS, names func(string) string, opts []Option) (*Set, error) {
 	sort.Strings(ld.hash)
 	sum := sha256.Sum256([]byte(strings.Join(ld.hash, "\n")))
 	s.version = "rules-" + hex.EncodeToString(sum[:6])
+	s.reads = map[string]bool{}
 	for _, r := range s.rules {
 		if r.Mode != ModeOff {
 			s.active = append(s.active, r)
+			for _, name := range r.refs {
+				s.reads[name] = true
+			}
 		}
 	}
 	s.words = (len(s.dict.words) + 63) / 64

@@ -112,6 +112,19 @@ func (m *Metrics) activated(s, old *Set) {
 	m.info.WithLabelValues(s.version).Set(1)
 }
 
+// Fixed records s as the active set of a process that does not reload
+// (the embedded pack, or a directory loaded once): circleguard_rules_info
+// names s's version, and circleguard_rules_reload_success is 1 (the load
+// succeeded), so that the reload alert stays quiet. s should be loaded
+// WithMetrics(m) for its hits to count. A nil m or s records nothing.
+func (m *Metrics) Fixed(s *Set) {
+	if m == nil || s == nil {
+		return
+	}
+	m.activated(s, nil)
+	m.reloadSuccess.Set(1)
+}
+
 // reloaded records the result of a reload.
 func (m *Metrics) reloaded(err error) {
 	if m == nil {

@@ -166,10 +166,11 @@ type Decision struct {
 
 // Decide combines evidence into a decision. A label's score is the larger
 // of the classifier's probability for it (probs, by verdict label; nil when
-// there is no classifier) and the noisy-OR of the reasons that argue for it.
-// Reasons without a label, or with a label Policy does not know, do not
-// count; nor do reasons of kind "classifier" (their probabilities come in
-// probs).
+// there is no classifier) and the noisy-OR of the reasons that argue for it:
+// signals, repetition and enforce rule hits (AppendReasons) alike. Reasons
+// without a label, or with a label Policy does not know, do not count; nor
+// do reasons of kind "classifier" (their probabilities come in probs). The
+// enforce hits' actions apply after, through Decision.Floor.
 func (p *Policy) Decide(reasons []verdict.Reason, probs map[string]float64) Decision {
 	var miss [4]float64 // product of (1 - score) per label
 	for i := range miss {
@@ -195,6 +196,66 @@ func (p *Policy) Decide(reasons []verdict.Reason, probs map[string]float64) Deci
 	}
 	d.Action = verdict.Actions[sev]
 	return d
+}
+
+// AppendReasons appends the reasons of the hits of the given mode to dst:
+// one reason per label of each hit, {kind: "rule", id: the rule, label,
+// score: the rule's score, evidence: Hit.EvidenceString}, in hit order
+// then the rule's label order. A rule with two labels argues for both, as
+// its author listed them; its hit is still one hit (Floor, the metrics).
+func AppendReasons(dst []verdict.Reason, hits []Hit, mode Mode) []verdict.Reason {
+	for i := range hits {
+		h := &hits[i]
+		if h.Mode != mode {
+			continue
+		}
+		ev := h.EvidenceString()
+		for _, l := range h.Labels {
+			dst = append(dst, verdict.Reason{Kind: "rule", ID: h.Rule, Label: l, Score: h.Score, Evidence: ev})
+		}
+	}
+	return dst
+}
+
+// Floor applies the enforce hits' actions to d; shadow hits play no part.
+// The strongest action among them is a floor on d.Action: a rule with
+// action block blocks, whatever the scores say. When the floor raises the
+// action, the labels of the hits with that action join d.Labels (in the
+// order of verdict.Labels), so that a verdict that acts names what for.
+// The hits' scores count through their reasons (AppendReasons) in Decide,
+// like any other evidence; an enforce rule with action allow therefore
+// only adds its score.
+func (d *Decision) Floor(hits []Hit) {
+	floor := 0
+	for i := range hits {
+		if hits[i].Mode == ModeEnforce {
+			floor = max(floor, verdict.Severity(hits[i].Action))
+		}
+	}
+	if floor <= verdict.Severity(d.Action) {
+		return
+	}
+	d.Action = verdict.Actions[floor]
+	var add [4]bool
+	for i := range hits {
+		if h := &hits[i]; h.Mode == ModeEnforce && verdict.Severity(h.Action) == floor {
+			for _, l := range h.Labels {
+				if j := labelIndex(l); j >= 0 {
+					add[j] = true
+				}
+			}
+		}
+	}
+	for _, l := range d.Labels {
+		add[labelIndex(l)] = true
+	}
+	labels := d.Labels[:0]
+	for j, ok := range add {
+		if ok {
+			labels = append(labels, verdict.Labels[j])
+		}
+	}
+	d.Labels = labels
 }
 
 func labelIndex(l string) int {

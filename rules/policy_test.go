@@ -119,3 +119,59 @@ func BenchmarkDecide(b *testing.B) {
 		p.Decide(reasons, nil)
 	}
 }
+
+func TestAppendReasons(t *testing.T) {
+	hits := []Hit{
+		{Rule: "a", Labels: []string{"mlm", "fraud"}, Action: verdict.Review, Score: 0.7, Mode: ModeEnforce,
+			Evidence: []Evidence{{Kind: "keyword", Name: "contains_any", Value: "招代理"}, {Kind: "feature", Name: "repetition.author_copies_24h", Value: "7"}}},
+		{Rule: "b", Labels: []string{"sales"}, Action: verdict.Block, Score: 0.2, Mode: ModeShadow},
+	}
+	got := AppendReasons(nil, hits, ModeEnforce)
+	ev := "keyword contains_any: 招代理; feature repetition.author_copies_24h: 7"
+	want := []verdict.Reason{{Kind: "rule", ID: "a", Label: "mlm", Score: 0.7, Evidence: ev}, {Kind: "rule", ID: "a", Label: "fraud", Score: 0.7, Evidence: ev}}
+	if !slices.EqualFunc(got, want, func(a, b verdict.Reason) bool {
+		return a.Kind == b.Kind && a.ID == b.ID && a.Label == b.Label && a.Score == b.Score && a.Evidence == b.Evidence
+	}) {
+		t.Errorf("enforce reasons = %+v, want %+v", got, want)
+	}
+	if got := AppendReasons(nil, hits, ModeShadow); len(got) != 1 || got[0].ID != "b" || got[0].Label != "sales" || got[0].Evidence != "" {
+		t.Errorf("shadow reasons = %+v", got)
+	}
+	if got := AppendReasons(nil, nil, ModeEnforce); got != nil {
+		t.Errorf("no hits: %+v", got)
+	}
+}
+
+func TestFloor(t *testing.T) {
+	hit := func(action string, mode Mode, labels ...string) Hit {
+		return Hit{Rule: "r", Labels: labels, Action: action, Mode: mode}
+	}
+	tests := []struct {
+		name       string
+		d          Decision
+		hits       []Hit
+		wantAction string
+		wantLabels []string
+	}{
+		{"no hits", Decision{Action: verdict.Limit, Labels: []string{"sales"}}, nil, verdict.Limit, []string{"sales"}},
+		{"block raises and labels", Decision{Action: verdict.Allow}, []Hit{hit(verdict.Block, ModeEnforce, "fraud")}, verdict.Block, []string{"fraud"}},
+		{"labels merge in order", Decision{Action: verdict.Limit, Labels: []string{"sales"}},
+			[]Hit{hit(verdict.Review, ModeEnforce, "fraud", "mlm"), hit(verdict.Limit, ModeEnforce, "brushing")},
+			verdict.Review, []string{"sales", "mlm", "fraud"}},
+		{"weaker floor changes nothing", Decision{Action: verdict.Review, Labels: []string{"mlm"}},
+			[]Hit{hit(verdict.Limit, ModeEnforce, "sales")}, verdict.Review, []string{"mlm"}},
+		{"equal floor adds no label", Decision{Action: verdict.Review, Labels: []string{"mlm"}},
+			[]Hit{hit(verdict.Review, ModeEnforce, "fraud")}, verdict.Review, []string{"mlm"}},
+		{"shadow never floors", Decision{Action: verdict.Allow}, []Hit{hit(verdict.Block, ModeShadow, "fraud")}, verdict.Allow, nil},
+		{"allow rule", Decision{Action: verdict.Allow}, []Hit{hit(verdict.Allow, ModeEnforce)}, verdict.Allow, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.d
+			d.Floor(tt.hits)
+			if d.Action != tt.wantAction || !slices.Equal(d.Labels, tt.wantLabels) {
+				t.Errorf("Floor = %s %v, want %s %v", d.Action, d.Labels, tt.wantAction, tt.wantLabels)
+			}
+		})
+	}
+}

@@ -224,3 +224,50 @@ func TestMetricsLint(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsFixed(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	s, err := Default(WithMetrics(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Fixed(s)
+	if got := testutil.ToFloat64(m.reloadSuccess); got != 1 {
+		t.Errorf("reload_success = %v with a fixed set, want 1", got)
+	}
+	if got := testutil.ToFloat64(m.info.WithLabelValues(s.Version())); got != 1 {
+		t.Errorf("rules_info{version=%s} = %v, want 1", s.Version(), got)
+	}
+	var nilMetrics *Metrics
+	nilMetrics.Fixed(s) // records nothing, does not panic
+}
+
+func TestReads(t *testing.T) {
+	s, err := LoadDir("testdata/lists.good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		s       *Set
+		feature string
+		want    bool
+	}{
+		{def, "text", true},
+		{def, "tokens", false},
+		{def, "repetition", true},
+		{def, "repetition.author_copies_24h", true},
+		{def, "entities.wechat_ids", true},
+		{def, "author.account_age_days", false},
+		{s, "author.id", true},
+		{nil, "text", false},
+	} {
+		if got := tc.s.Reads(tc.feature); got != tc.want {
+			t.Errorf("Reads(%q) = %v, want %v", tc.feature, got, tc.want)
+		}
+	}
+}

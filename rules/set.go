@@ -52,6 +52,8 @@ type Set struct {
 	sites   []*kwSite // keyword helper calls on the text, by index
 	// snoozes are the allow-list exemptions by author id.
 	snoozes map[string][]snooze
+	// reads holds the features the enforce and shadow rules name.
+	reads   map[string]bool
 	metrics *Metrics
 	pool    sync.Pool // *evalState
 }
@@ -66,6 +68,13 @@ type snooze struct {
 // Version is the content hash of the rule files and lists: "rules-" and
 // 12 hexadecimal digits. The same files give the same version.
 func (s *Set) Version() string { return s.version }
+
+// Reads reports whether an enforce or shadow rule's when names the
+// feature (its name in expressions: "tokens", "repetition.cluster",
+// "author"), so that a caller can skip computing what no rule reads. A
+// group such as "repetition" is read when a rule names it or any of its
+// members. A nil Set reads nothing.
+func (s *Set) Reads(feature string) bool { return s != nil && s.reads[feature] }
 
 // Rules returns every rule, enforce, shadow and off, in load order. The
 // slice is a copy; the Rules are shared and must not be modified.
