@@ -22,6 +22,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	fs.Int64Var(&cfg.Seed, "seed", 1, "generator seed")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "stop after this long (0: until Ctrl-C)")
 	fs.StringVar(&cfg.Model, "model", "", "classifier model `file` (default: the embedded model)")
+	fs.StringVar(&cfg.RulesDir, "rules", "", "rules `directory`, reloaded when it changes (default: the embedded pack)")
 	logLevel := fs.String("log-level", "warn", "log level of the worker (debug, info, warn, error)")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -6,10 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 
-	"github.com/circleguard/circleguard/internal/textnorm"
+	"github.com/circleguard/circleguard/internal/engine"
+	"github.com/circleguard/circleguard/internal/fingerprint"
+	"github.com/circleguard/circleguard/internal/post"
+	"github.com/circleguard/circleguard/internal/repetition"
+	"github.com/circleguard/circleguard/internal/scan"
 	"github.com/circleguard/circleguard/rules"
 )
 
@@ -18,6 +23,11 @@ const rulesUsage = `Usage:
                                   examples; one "file:line: rule ID: reason" line per problem
   circleguard rules test [-v] [-run REGEXP] DIR
                                   run the examples of every rule, PASS or FAIL per rule
+  circleguard rules backtest -rules DIR -posts FILE.jsonl [-baseline DIR] [-config FILE] [-fill-missing]
+                                  replay the posts through the whole pipeline with the rules of DIR and
+                                  with the active ones (the embedded pack, rules.dir of -config, or
+                                  -baseline DIR); per rule: hits, distinct authors, precision and recall
+                                  on labelled posts; the verdicts that change, with example post ids
   circleguard rules features      every feature and helper a rule's when can use, with its type
                                   and an example
 
@@ -30,7 +40,7 @@ The exit status is 1 when a problem is found or an example fails.
 func cmdRules(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, rulesUsage)
-		return usageError{"rules: no subcommand given (check, test, features)"}
+		return usageError{"rules: no subcommand given (check, test, backtest, features)"}
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
@@ -38,6 +48,8 @@ func cmdRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdRulesCheck(rest, stdout, stderr)
 	case "test":
 		return cmdRulesTest(rest, stdout, stderr)
+	case "backtest":
+		return cmdRulesBacktest(ctx, rest, os.Getenv, stdout, stderr)
 	case "features":
 		return cmdRulesFeatures(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -111,7 +123,11 @@ func cmdRulesCheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		errs = problems(err)
 	} else {
-		errs = s.Check(exampleAnalyzer())
+		analyze, err := exampleAnalyzer()
+		if err != nil {
+			return err
+		}
+		errs = s.Check(analyze)
 	}
 	for _, e := range errs {
 		fmt.Fprintln(stdout, e)
@@ -159,8 +175,12 @@ func cmdRulesTest(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("rules test %s: the rules do not load", name)
 	}
+	analyze, err := exampleAnalyzer()
+	if err != nil {
+		return err
+	}
 	failures := map[string][]*rules.Error{}
-	for _, e := range s.Check(exampleAnalyzer()) {
+	for _, e := range s.Check(analyze) {
 		var re *rules.Error
 		if errors.As(e, &re) {
 			failures[re.Rule] = append(failures[re.Rule], re)
@@ -203,6 +223,114 @@ func cmdRulesTest(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// cmdRulesBacktest is `circleguard rules backtest`.
+func cmdRulesBacktest(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("rules", "", "the candidate rules `directory` (required)")
+	postsPath := fs.String("posts", "", "posts JSONL `file` to replay, \"-\" for stdin (required); a label (string), labels (array) or truth.labels field marks a labelled post")
+	baseline := fs.String("baseline", "", "the baseline rules `directory` (default: rules.dir of -config, else the embedded pack); \"none\": no rules")
+	fill := fs.Bool("fill-missing", false, "give lines without id, author_id or created_at line-numbered ones (labelled corpora such as classifiers/data/heldout/*.jsonl)")
+	maxBytes := fs.Int("max-post-bytes", post.DefaultMaxBytes, "size limit of one post `line` in bytes")
+	loader := newConfigLoader(fs)
+	fs.Func("model", "classifier model `file` (the same as -classifier-model; default: the embedded model)", func(v string) error {
+		return fs.Set("classifier-model", v)
+	})
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: circleguard rules backtest -rules DIR -posts FILE.jsonl [-baseline DIR] [-config FILE] [-fill-missing]\n\n"+
+			"Replays the posts, in file order and batches of 1000, through the whole pipeline (a fresh in-memory\n"+
+			"repetition store; the decision, classifier, repetition and fingerprint sections of -config apply)\n"+
+			"with the candidate rules and with the baseline, and reports per rule its hits, distinct authors,\n"+
+			"precision and recall on labelled posts, then the verdicts that change (by action, with up to 5 post\n"+
+			"ids each; never post text). Bad lines and progress go to stderr.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" || *postsPath == "" {
+		fs.Usage()
+		return usageError{"rules backtest: -rules DIR and -posts FILE are required"}
+	}
+	cfg, err := loader.load(getenv)
+	if err != nil {
+		return err
+	}
+	analyze, err := engine.ExampleAnalyzer(cfg.Classifier, cfg.Fingerprint)
+	if err != nil {
+		return err
+	}
+	load := func(dir string) (*rules.Set, string, error) {
+		if dir == "none" {
+			return nil, "none", nil
+		}
+		if dir == "" {
+			s, err := rules.Default()
+			return s, "the embedded pack", err
+		}
+		s, err := rules.LoadDir(dir)
+		if err != nil {
+			for _, e := range problems(err) {
+				fmt.Fprintln(stderr, e)
+			}
+			return nil, dir, fmt.Errorf("rules backtest: the rules of %s do not load", dir)
+		}
+		if errs := s.Check(analyze); len(errs) > 0 {
+			for _, e := range errs {
+				fmt.Fprintln(stderr, e)
+			}
+			fmt.Fprintf(stderr, "warning: %d example%s of %s fail: run and scan would refuse these rules (backtesting anyway)\n",
+				len(errs), plural(len(errs)), dir)
+		}
+		return s, dir, nil
+	}
+	cand, candName, err := load(*dir)
+	if err != nil {
+		return err
+	}
+	if *baseline == "" {
+		*baseline = cfg.Rules.Dir
+	}
+	base, baseName, err := load(*baseline)
+	if err != nil {
+		return err
+	}
+
+	var in io.Reader = os.Stdin
+	var size int64
+	if *postsPath != "-" {
+		f, err := os.Open(*postsPath)
+		if err != nil {
+			return fmt.Errorf("rules backtest: %w", err)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+		in = f
+	}
+	rc := cfg.Repetition
+	rc.Store = repetition.StoreMemory // a fresh store: the replay counts only the file's posts
+	store, err := repetition.Open(ctx, rc)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	eng, err := engine.New(cfg.Decision, cfg.Classifier, engine.Repetition{Store: store, Fingerprint: cfg.Fingerprint})
+	if err != nil {
+		return err
+	}
+	rep, err := scan.Backtest(ctx, in, eng, scan.BacktestConfig{
+		Candidate: cand, Baseline: base, CandidateName: candName, BaselineName: baseName,
+		LabelMap: cfg.Classifier.Map, FillMissing: *fill, MaxBytes: *maxBytes,
+		Report: stderr, Progress: stderr, Size: size,
+	})
+	if err != nil {
+		return fmt.Errorf("rules backtest: %w", err)
+	}
+	return rep.Write(stdout)
+}
+
 // cmdRulesFeatures is `circleguard rules features`.
 func cmdRulesFeatures(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("features", flag.ContinueOnError)
@@ -233,26 +361,12 @@ func cmdRulesFeatures(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// exampleAnalyzer turns a rule's example into Features with the text
-// pipeline: matching form, entities and tokens (textnorm), the example's
-// lang and links. It is safe for concurrent use.
-//
-// TODO(issue 5): the engine will supply the full pipeline (built-in
-// signals, classifier probabilities, repetition counts, author metadata);
-// until then those features are zero, or unknown (-1) for the author,
-// unless the example sets them.
-func exampleAnalyzer() func(rules.Example) (*rules.Features, error) {
-	tok := textnorm.NewTokenizer()
-	return func(x rules.Example) (*rules.Features, error) {
-		f := new(rules.Features)
-		rules.ResetFeatures(f)
-		f.Text = textnorm.Normalize(x.Text)
-		f.Lang = x.Lang
-		e := textnorm.Extract(x.Text, f.Text, x.Links)
-		rules.SetEntities(&f.Entities, &e)
-		f.Tokens = tok.Append(f.Tokens, f.Text, x.Lang, &e)
-		return f, nil
-	}
+// exampleAnalyzer is the engine's analysis of a rule's example (the
+// embedded classifier, the default fingerprint settings, a fresh
+// repetition store per example), so that an example decides as a post
+// would in run and scan.
+func exampleAnalyzer() (func(rules.Example) (*rules.Features, error), error) {
+	return engine.ExampleAnalyzer(engine.DefaultClassifierConfig(), fingerprint.Config{})
 }
 
 func plural(n int) string {

@@ -22,14 +22,17 @@ func cmdScan(ctx context.Context, args []string, getenv func(string) string, std
 	fs.Func("model", "classifier model `file` (the same as -classifier-model; default: the embedded model)", func(v string) error {
 		return fs.Set("classifier-model", v)
 	})
+	fs.Func("rules", "rules `directory` (the same as -rules-dir; default: the pack embedded in the binary); every example must pass", func(v string) error {
+		return fs.Set("rules-dir", v)
+	})
 	fs.Func("store", "repetition store: memory, redis or off (the same as -repetition-store; default memory)", func(v string) error {
 		return fs.Set("repetition-store", v)
 	})
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: circleguard scan [-in FILE] [-out FILE] [-model FILE] [-store memory|redis|off] [-config FILE]\n\n"+
+		fmt.Fprintln(stderr, "Usage: circleguard scan [-in FILE] [-out FILE] [-rules DIR] [-model FILE] [-store memory|redis|off] [-config FILE]\n\n"+
 			"Posts as JSONL in, one verdict JSONL line per valid post out, in input order.\n"+
 			"Repetition (brushing) is counted in the posts' event time, in input order, as the\n"+
-			"worker does. The decision, classifier, repetition and fingerprint sections of\n"+
+			"worker does. The rules, decision, classifier, repetition and fingerprint sections of\n"+
 			"-config apply; the kafka, worker and admin sections are ignored.\n"+
 			"Bad lines are reported on stderr with their line number; the exit status is 0 when the run completes.")
 		fs.PrintDefaults()
@@ -59,7 +62,11 @@ func cmdScan(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		outFile, w = f, f
 	}
-	eng, store, err := openEngine(ctx, cfg)
+	active, err := openRules(cfg, nil, false, nil)
+	if err != nil {
+		return err
+	}
+	eng, store, err := openEngine(ctx, cfg, active.source())
 	if err != nil {
 		return err
 	}

@@ -33,11 +33,33 @@ type Config struct {
 	Kafka       worker.KafkaConfig      `yaml:"kafka"`
 	Worker      worker.Config           `yaml:"worker"`
 	Admin       admin.Config            `yaml:"admin"`
+	Rules       RulesConfig             `yaml:"rules"`
 	Decision    rules.Config            `yaml:"decision"`
 	Classifier  engine.ClassifierConfig `yaml:"classifier"`
 	Repetition  repetition.Config       `yaml:"repetition"`
 	Fingerprint fingerprint.Config      `yaml:"fingerprint"`
 	Log         LogConfig               `yaml:"log"`
+}
+
+// RulesConfig chooses the trust team's rule set.
+type RulesConfig struct {
+	// Dir is a rules directory (rule files and a lists/ folder; see
+	// docs/rules.md). run loads it at start (every example must pass),
+	// watches it and reloads it on a change and on SIGHUP, keeping the
+	// active set when the new one has a problem; scan loads it once. ""
+	// means the default pack embedded in the binary. Default: "".
+	Dir string `yaml:"dir"`
+	// Debounce is how long the directory must stay quiet after a change
+	// before run reloads it. Default: 500ms.
+	Debounce time.Duration `yaml:"debounce"`
+}
+
+// Validate reports the first problem with c.
+func (c RulesConfig) Validate() error {
+	if c.Debounce < 0 {
+		return fmt.Errorf("debounce %v is negative", c.Debounce)
+	}
+	return nil
 }
 
 // LogConfig configures the process logger.
@@ -53,6 +75,7 @@ func defaultConfig() Config {
 		Kafka:      worker.DefaultKafkaConfig(),
 		Worker:     worker.DefaultConfig(),
 		Admin:      admin.DefaultConfig(),
+		Rules:      RulesConfig{Debounce: rules.DefaultDebounce},
 		Decision:   rules.DefaultConfig(),
 		Classifier: engine.DefaultClassifierConfig(),
 		Repetition: repetition.DefaultConfig(),
@@ -72,6 +95,7 @@ func (c Config) Validate() error {
 	}
 	add("kafka", c.Kafka.Validate())
 	add("worker", c.Worker.Validate())
+	add("rules", c.Rules.Validate())
 	add("decision", c.Decision.Validate())
 	add("classifier", c.Classifier.Validate())
 	add("repetition", c.Repetition.Validate())

@@ -22,22 +22,6 @@ import (
 // Keys are query ids as queryID builds them: "FILE | PANEL TITLE | REFID",
 // "FILE | annotation NAME" or "alerts.yaml | ALERTNAME".
 var pending = map[string]awaited{
-	// The rules metrics (issue 5): rules/metrics.go defines them; the worker
-	// does not register them yet.
-	"trust.json | Rule hits by rule: enforce | A":     ruleHits,
-	"trust.json | Rule hits by rule: shadow | A":      ruleHits,
-	"trust.json | Rules reload | A":                   reloadSuccess,
-	"trust.json | annotation Rules reload failing":    reloadSuccess,
-	"trust.json | Rule evaluation time p50 / p99 | A": ruleEval,
-	"trust.json | Rule evaluation time p50 / p99 | B": ruleEval,
-	"trust.json | Rules versions | A":                 rulesInfo,
-	"trust.json | annotation Rules version change":    rulesInfo,
-	"trust.json | Rule runtime errors by rule | A":    ruleErrors,
-	"trust.json | Rules reloads by result | A":        reloads,
-	"alerts.yaml | CircleguardRulesReloadFailing":     reloadSuccess,
-	"alerts.yaml | CircleguardRuleErrors":             ruleErrors,
-	"alerts.yaml | CircleguardRuleHitRateJump":        ruleHits,
-
 	// Proposed here; nobody builds them yet (see the README's list).
 	"trust.json | Model versions | A": {
 		metrics: []string{"circleguard_model_info"},
@@ -61,30 +45,6 @@ type awaited struct {
 }
 
 var (
-	ruleHits = awaited{
-		metrics: []string{"circleguard_rule_hits_total"},
-		why:     "per-rule hits with labels rule, mode, action (issue 5)",
-	}
-	reloadSuccess = awaited{
-		metrics: []string{"circleguard_rules_reload_success"},
-		why:     "0/1 gauge of the last rules reload (issue 5)",
-	}
-	ruleEval = awaited{
-		metrics: []string{"circleguard_rule_eval_seconds"},
-		why:     "rule evaluation time per post, as a classic histogram (issue 5)",
-	}
-	ruleErrors = awaited{
-		metrics: []string{"circleguard_rule_errors_total"},
-		why:     "runtime errors by rule (issue 5)",
-	}
-	reloads = awaited{
-		metrics: []string{"circleguard_rules_reload_total"},
-		why:     "reload attempts by result (issue 5)",
-	}
-	rulesInfo = awaited{
-		metrics: []string{"circleguard_rules_info"},
-		why:     "gauge set to 1 with label version = the active rules' content hash (issue 5)",
-	}
 	classifierScore = awaited{
 		metrics: []string{"circleguard_classifier_score"},
 		why:     "proposed: histogram of each label's classifier probability per post, label label, buckets 0.1 wide",

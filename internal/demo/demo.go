@@ -23,6 +23,7 @@ import (
 
 	"github.com/circleguard/circleguard/internal/admin"
 	"github.com/circleguard/circleguard/internal/engine"
+	"github.com/circleguard/circleguard/internal/fingerprint"
 	"github.com/circleguard/circleguard/internal/gen"
 	"github.com/circleguard/circleguard/internal/repetition"
 	"github.com/circleguard/circleguard/rules"
@@ -50,6 +51,9 @@ type Config struct {
 	Screen bool
 	// Model is a classifier model file; empty means the embedded model.
 	Model string
+	// RulesDir is a rules directory, watched and reloaded on change as run
+	// does (every example must pass); empty means the embedded pack.
+	RulesDir string
 }
 
 func (c *Config) defaults() {
@@ -98,7 +102,12 @@ func Run(ctx context.Context, cfg Config, adminCfg admin.Config, reg *prometheus
 		return err
 	}
 	defer store.Close()
-	eng, err := engine.New(rules.DefaultConfig(), cc, engine.Repetition{Store: store})
+	rm := rules.NewMetrics(reg)
+	src, reloader, err := openRules(cfg.RulesDir, cc, rm, log)
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(rules.DefaultConfig(), cc, engine.Repetition{Store: store}, engine.WithRuleSource(src))
 	if err != nil {
 		return err
 	}
@@ -127,6 +136,14 @@ func Run(ctx context.Context, cfg Config, adminCfg admin.Config, reg *prometheus
 	defer stopWorker()
 	var workerErr error
 	workerWG.Go(func() { workerErr = w.Run(workerCtx) })
+	if reloader != nil {
+		fmt.Fprintf(out, "rules: %s (%s), reloaded when it changes\n", cfg.RulesDir, reloader.Set().Version())
+		workerWG.Go(func() {
+			if err := reloader.Run(workerCtx); err != nil {
+				log.Error("rules: cannot watch the directory", "dir", cfg.RulesDir, "err", err)
+			}
+		})
+	}
 	if srv != nil {
 		adminCtx, stopAdmin := context.WithCancel(context.WithoutCancel(ctx))
 		defer func() { stopAdmin(); adminWG.Wait() }()
@@ -162,6 +179,35 @@ loop:
 	workerWG.Wait()
 	s.print(out, false)
 	return workerErr
+}
+
+// openRules returns the demo's rule source: the embedded pack, or a
+// Reloader of dir (also returned, for its Run).
+func openRules(dir string, cc engine.ClassifierConfig, m *rules.Metrics, log *slog.Logger) (engine.RuleSource, *rules.Reloader, error) {
+	if dir == "" {
+		s, err := rules.Default(rules.WithMetrics(m))
+		if err != nil {
+			return nil, nil, err
+		}
+		m.Fixed(s)
+		return engine.FixedRules(s), nil, nil
+	}
+	analyze, err := engine.ExampleAnalyzer(cc, fingerprint.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	rl, err := rules.NewReloader(rules.ReloadConfig{Dir: dir, Analyze: analyze, Metrics: m,
+		OnReload: func(active *rules.Set, err error) {
+			if err != nil {
+				log.Error("rules reload failed; keeping the active rules", "rule_set", active.Version(), "err", err)
+				return
+			}
+			log.Warn("rules reloaded", "dir", dir, "rule_set", active.Version())
+		}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: rules %s: %w", dir, err)
+	}
+	return rl, rl, nil
 }
 
 // produce publishes generated posts (and every BadEvery-th a malformed

@@ -1,9 +1,25 @@
 // Package engine is the analysis every way in shares: run (Kafka), scan
-// (JSONL) and the demo call the same Decide. It normalises the text, reads
-// its entities, gathers evidence from the built-in detectors and the
-// classifier and hands it to the decision policy.
+// (JSONL), the demo and the rule tools call the same code. It normalises
+// the text, reads its entities, gathers evidence from the built-in
+// detectors, the classifier, the repetition store and the trust team's
+// rules, and hands it to the decision policy.
 //
-// An Engine is immutable once built and safe for concurrent use.
+// # One decision
+//
+// For each post the engine builds the rules.Features the rules see (the
+// matching text, entities, classifier probabilities per verdict label,
+// built-in signal ids, repetition counts, author metadata; tokens only
+// when a rule reads them) and evaluates the active rule set. An enforce
+// hit becomes one reason per label of its rule, {kind: rule, id, label,
+// score, evidence}, which the policy combines with the signals, the
+// classifier and repetition (noisy-OR per label, the larger of that and
+// the classifier's probability); the strongest action among enforce hits
+// is then a floor on the verdict's action (rules.Decision.Floor). Shadow
+// hits go to the verdict's shadow list only.
+//
+// An Engine is immutable once built and safe for concurrent use. With a
+// RuleSource (a rules.Reloader) it reads the active rule set once per
+// batch, so a reload takes effect between batches, never inside one.
 package engine
 
 import (
@@ -16,13 +32,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/circleguard/circleguard/classifiers"
 	"github.com/circleguard/circleguard/internal/fingerprint"
 	"github.com/circleguard/circleguard/internal/post"
 	"github.com/circleguard/circleguard/internal/repetition"
-	"github.com/circleguard/circleguard/internal/textnorm"
 	"github.com/circleguard/circleguard/internal/verdict"
 	"github.com/circleguard/circleguard/rules"
 )
@@ -54,37 +70,56 @@ func (c ClassifierConfig) Validate() error {
 	return nil
 }
 
-// Engine decides posts.
-type Engine struct {
-	policy       *rules.Policy
-	model        *classifiers.Model
-	modelLabels  []string // model label i counts toward verdict label modelLabels[i] ("" for none)
-	rulesVersion string
-	hasher       *fingerprint.Hasher
-	store        repetition.Store // nil: no repetition signals
-	scratch      sync.Pool        // *scratch
-	batches      sync.Pool        // *batchScratch
+// RuleSource gives the active rule set. *rules.Reloader is one. Set must
+// be safe for concurrent use; it may return nil (no rules).
+type RuleSource interface {
+	Set() *rules.Set
 }
 
-type scratch struct {
-	norm    []byte
-	ents    textnorm.Entities // reused: ExtractInto keeps its slices' arrays
-	signals []classifiers.Signal
+// FixedRules is a RuleSource that always gives s (nil: no rules).
+func FixedRules(s *rules.Set) RuleSource { return fixed{s} }
+
+type fixed struct{ s *rules.Set }
+
+func (f fixed) Set() *rules.Set { return f.s }
+
+// Option adjusts an Engine.
+type Option func(*Engine)
+
+// WithRules makes the engine decide with the rule set s; nil means no
+// rules.
+func WithRules(s *rules.Set) Option { return func(e *Engine) { e.rules = fixed{s} } }
+
+// WithRuleSource makes the engine read the active rule set from src (a
+// *rules.Reloader) once per batch: a reload takes effect from the next
+// batch.
+func WithRuleSource(src RuleSource) Option { return func(e *Engine) { e.rules = src } }
+
+// Engine decides posts.
+type Engine struct {
+	*analyzer
+	policy *rules.Policy
+	store  repetition.Store // nil: no repetition signals
+	rules  RuleSource       // never nil; its Set may be
+	// versionBase is what rules_version hashes besides the rule set's
+	// version: the policy, the built-in detectors, the label mapping and
+	// the fingerprint settings.
+	versionBase string
+	version     atomic.Pointer[setVersion] // the last set's rules_version
+	batches     sync.Pool                  // *batchScratch
+}
+
+// setVersion is the rules_version of one rule set.
+type setVersion struct {
+	set     *rules.Set
+	version string
 }
 
 // batchScratch is the working memory of one DecideBatch call.
 type batchScratch struct {
 	analyses []analysis
 	obs      []repetition.Observation
-}
-
-// analysis is what DecideBatch learns of one post before the repetition
-// state is asked.
-type analysis struct {
-	reasons []verdict.Reason
-	probs   map[string]float64
-	fp      fingerprint.Fingerprint // its array is reused from batch to batch
-	contact bool                    // a phone number, a WeChat or QQ id
+	hits     []rules.Hit
 }
 
 // Repetition connects an Engine to repetition state (brushing detection).
@@ -98,52 +133,56 @@ type Repetition struct {
 }
 
 // New builds an Engine with the decision policy, the classifier and the
-// repetition state.
-func New(decision rules.Config, cc ClassifierConfig, rep Repetition) (*Engine, error) {
+// repetition state. Without WithRules or WithRuleSource it decides without
+// rules (built-in signals, classifier and repetition only).
+func New(decision rules.Config, cc ClassifierConfig, rep Repetition, opts ...Option) (*Engine, error) {
 	p, err := rules.New(decision)
 	if err != nil {
 		return nil, err
 	}
-	if err := cc.Validate(); err != nil {
-		return nil, fmt.Errorf("classifier: %w", err)
-	}
-	h, err := fingerprint.New(rep.Fingerprint)
+	an, err := newAnalyzer(cc, rep.Fingerprint)
 	if err != nil {
 		return nil, err
 	}
-	var m *classifiers.Model
-	if cc.Model == "" {
-		m, err = classifiers.DefaultModel()
-	} else {
-		m, err = classifiers.LoadModel(cc.Model)
+	e := &Engine{analyzer: an, policy: p, store: rep.Store, rules: fixed{}}
+	for _, opt := range opts {
+		opt(e)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("classifier: %w", err)
+	if e.rules == nil {
+		e.rules = fixed{}
 	}
-	e := &Engine{policy: p, model: m, hasher: h, store: rep.Store}
-	var mapping []string
-	for _, l := range m.Labels() {
-		to := cc.Map[l]
-		if to == "" && slices.Contains(verdict.Labels, l) {
-			to = l
-		}
-		e.modelLabels = append(e.modelLabels, to)
-		mapping = append(mapping, l+"→"+to)
-	}
-	sort.Strings(mapping)
-	fc := h.Config()
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|fp %d×%d/%d/%d", p.Version(), classifiers.Version(), strings.Join(mapping, ","),
-		fc.Bands, fc.Rows, fc.Seed, fc.MinRunes))
-	e.rulesVersion = "r-" + hex.EncodeToString(sum[:6])
-	e.scratch.New = func() any { return new(scratch) }
+	fc := an.hasher.Config()
+	e.versionBase = fmt.Sprintf("%s|%s|%s|fp %d×%d/%d/%d", p.Version(), classifiers.Version(), an.mapping,
+		fc.Bands, fc.Rows, fc.Seed, fc.MinRunes)
 	e.batches.New = func() any { return new(batchScratch) }
 	return e, nil
 }
 
-// RulesVersion is the content hash reported as rules_version: the decision
-// policy, the built-in detectors, the label mapping and the fingerprint
-// settings.
-func (e *Engine) RulesVersion() string { return e.rulesVersion }
+// RulesVersion is the content hash reported as rules_version of the
+// verdicts decided now: "r-" and 12 hexadecimal digits of a hash of the
+// decision policy, the built-in detectors, the classifier's label mapping,
+// the fingerprint settings and the active rule set's version ("none"
+// without rules). It changes when any of them does, a rule reload
+// included.
+func (e *Engine) RulesVersion() string { return e.versionOf(e.rules.Set()) }
+
+// RuleSet returns the active rule set, nil for none.
+func (e *Engine) RuleSet() *rules.Set { return e.rules.Set() }
+
+// versionOf returns the rules_version of verdicts decided with s.
+func (e *Engine) versionOf(s *rules.Set) string {
+	if v := e.version.Load(); v != nil && v.set == s {
+		return v.version
+	}
+	sv := "none"
+	if s != nil {
+		sv = s.Version()
+	}
+	sum := sha256.Sum256([]byte(e.versionBase + "|" + sv))
+	v := &setVersion{set: s, version: "r-" + hex.EncodeToString(sum[:6])}
+	e.version.Store(v)
+	return v.version
+}
 
 // ModelVersion is the classifier model's content hash (model_version).
 func (e *Engine) ModelVersion() string { return e.model.Version() }
@@ -158,20 +197,53 @@ func (e *Engine) Decide(ctx context.Context, p *post.Post, now time.Time) (verdi
 }
 
 // DecideBatch analyses posts and appends their verdicts, decided at now, to
-// dst in the posts' order. The repetition store counts the batch in one
-// call, in order (a post sees the ones before it in the batch). An error
-// comes only from the store: no verdict is returned, and deciding the same
-// batch again is safe, since posts already counted come back as replays
-// with their first counts.
+// dst in the posts' order. The active rule set is read once, so the whole
+// batch is decided by one set and carries one rules_version. The
+// repetition store counts the batch in one call, in order (a post sees the
+// ones before it in the batch). An error comes only from the store: no
+// verdict is returned, and deciding the same batch again is safe, since
+// posts already counted come back as replays with their first counts.
 func (e *Engine) DecideBatch(ctx context.Context, posts []post.Post, now time.Time, dst []verdict.Verdict) ([]verdict.Verdict, error) {
+	sets := [1]*rules.Set{e.rules.Set()}
+	out := [1][]verdict.Verdict{dst}
+	err := e.decide(ctx, posts, now, sets[:], out[:])
+	return out[0], err
+}
+
+// DecideBatchSets decides posts as DecideBatch does, once for each rule set
+// of sets (a nil set: no rules), and appends the verdicts under sets[i] to
+// dst[i]; dst must have len(sets) elements. Each post is analysed and
+// counted in the repetition store once, since neither depends on the
+// rules: a backtest compares rule sets on the very same analysis. The
+// engine's own rule source plays no part.
+func (e *Engine) DecideBatchSets(ctx context.Context, posts []post.Post, now time.Time, sets []*rules.Set, dst [][]verdict.Verdict) error {
+	if len(dst) != len(sets) {
+		return fmt.Errorf("engine: %d rule sets but %d verdict lists", len(sets), len(dst))
+	}
+	return e.decide(ctx, posts, now, sets, dst)
+}
+
+func (e *Engine) decide(ctx context.Context, posts []post.Post, now time.Time, sets []*rules.Set, dst [][]verdict.Verdict) error {
 	bs := e.batches.Get().(*batchScratch)
 	defer e.batches.Put(bs)
 	if cap(bs.analyses) < len(posts) {
 		bs.analyses = append(bs.analyses[:cap(bs.analyses)], make([]analysis, len(posts)-cap(bs.analyses))...)
 	}
 	as := bs.analyses[:len(posts)]
+	var need needs
+	for _, s := range sets {
+		if s != nil {
+			need.features = true
+			need.tokens = need.tokens || s.Reads("tokens")
+		}
+	}
+	defer func() {
+		for i := range as {
+			as[i].drop()
+		}
+	}()
 	for i := range posts {
-		e.analyse(&posts[i], &as[i])
+		e.analyse(&posts[i], &as[i], need)
 	}
 
 	var counts []repetition.Counts
@@ -188,68 +260,75 @@ func (e *Engine) DecideBatch(ctx context.Context, posts []post.Post, now time.Ti
 		counts, err = e.store.Observe(ctx, bs.obs)
 		clear(bs.obs) // keep no post ids
 		if err != nil {
-			return dst, fmt.Errorf("repetition store: %w", err)
+			return fmt.Errorf("repetition store: %w", err)
 		}
 	}
 
+	versions := make([]string, len(sets))
+	for k, s := range sets {
+		versions[k] = e.versionOf(s)
+	}
 	brushing := e.policy.Brushing()
 	for i := range posts {
 		p, a := &posts[i], &as[i]
+		var rep *verdict.Reason
 		if counts != nil {
-			a.reasons = append(a.reasons, repetitionReason(&counts[i], brushing, a.contact))
+			r := repetitionReason(&counts[i], brushing, a.contact)
+			rep = &r
+			if need.features {
+				setRepetition(&a.feat.Repetition, &counts[i], p.CreatedAt)
+			}
 		}
-		d := e.policy.Decide(a.reasons, a.probs)
-		dst = append(dst, verdict.Verdict{
-			PostID:       p.ID,
-			AuthorID:     p.AuthorID,
-			Action:       d.Action,
-			Labels:       d.Labels,
-			Score:        round4(d.Score),
-			Reasons:      a.reasons,
-			RulesVersion: e.rulesVersion,
-			ModelVersion: e.model.Version(),
-			CreatedAt:    p.CreatedAt,
-			DecidedAt:    now,
-		})
-		a.reasons, a.probs = nil, nil // the verdict owns them now
+		for k, s := range sets {
+			var v verdict.Verdict
+			v, bs.hits = e.verdict(p, a, rep, s, bs.hits)
+			v.RulesVersion, v.DecidedAt = versions[k], now
+			dst[k] = append(dst[k], v)
+		}
 	}
-	return dst, nil
+	return nil
 }
 
-// analyse fills a with everything that needs only the post itself: the
-// built-in detectors, the classifier and the fingerprint.
-func (e *Engine) analyse(p *post.Post, a *analysis) {
-	s := e.scratch.Get().(*scratch)
-	s.norm = textnorm.AppendNormalize(s.norm[:0], p.Text)
-	norm := string(s.norm) // evidence and top features point into it: a copy
-	textnorm.ExtractInto(&s.ents, p.Text, norm, p.Links)
-	s.signals = classifiers.Detect(s.signals[:0], &s.ents, norm)
-	pred := e.model.Predict(norm, p.Lang, &s.ents)
-	e.hasher.OfInto(&a.fp, norm, &s.ents)
-	a.contact = len(s.ents.Phones)+len(s.ents.WeChatIDs)+len(s.ents.QQIDs) > 0
-
-	reasons := make([]verdict.Reason, 0, len(s.signals)+2)
-	for _, sg := range s.signals {
-		reasons = append(reasons, verdict.Reason{Kind: "signal", ID: sg.ID, Label: sg.Label, Score: sg.Weight, Evidence: sg.Evidence})
+// verdict decides the post p from its analysis a, its repetition reason
+// (nil without a store) and the rule set s (nil: no rules); hits is
+// scratch, returned for reuse. The verdict lacks its rules_version and
+// decided_at.
+func (e *Engine) verdict(p *post.Post, a *analysis, rep *verdict.Reason, s *rules.Set, hits []rules.Hit) (verdict.Verdict, []rules.Hit) {
+	hits = hits[:0]
+	if s != nil {
+		hits = s.Eval(&a.feat, hits)
 	}
-	e.scratch.Put(s)
-
-	cr := verdict.Reason{Kind: "classifier", ID: "model", Model: e.model.Version(), Probs: make(map[string]float64, len(pred.Labels))}
-	probs := make(map[string]float64, len(verdict.Labels))
-	for i, l := range pred.Labels {
-		pr := round4(pred.Probs[i])
-		cr.Probs[l] = pr
-		if to := e.modelLabels[i]; to != "" && pr > probs[to] {
-			probs[to] = pr
-		}
-		if pr > cr.Score {
-			cr.Score, cr.Label = pr, e.modelLabels[i]
-		}
-		for _, f := range pred.Top[i] {
-			cr.TopFeatures = append(cr.TopFeatures, verdict.TopFeature{Label: l, Token: f.Token, Weight: f.Weight})
+	n := len(a.signals) + 1
+	if rep != nil {
+		n++
+	}
+	for _, h := range hits {
+		if h.Mode == rules.ModeEnforce {
+			n += len(h.Labels)
 		}
 	}
-	a.reasons, a.probs = append(reasons, cr), probs
+	reasons := make([]verdict.Reason, 0, n)
+	reasons = append(reasons, a.signals...)
+	reasons = rules.AppendReasons(reasons, hits, rules.ModeEnforce)
+	reasons = append(reasons, a.cr)
+	if rep != nil {
+		reasons = append(reasons, *rep)
+	}
+	d := e.policy.Decide(reasons, a.probs)
+	d.Floor(hits)
+	v := verdict.Verdict{
+		PostID:       p.ID,
+		AuthorID:     p.AuthorID,
+		Action:       d.Action,
+		Labels:       d.Labels,
+		Score:        round4(d.Score),
+		Reasons:      reasons,
+		Shadow:       rules.AppendReasons(nil, hits, rules.ModeShadow),
+		ModelVersion: e.model.Version(),
+		CreatedAt:    p.CreatedAt,
+	}
+	clear(hits) // keep no evidence of the post
+	return v, hits
 }
 
 // repetitionReason explains a post's repetition counts. Its ID names the
@@ -285,6 +364,16 @@ func repetitionReason(c *repetition.Counts, b rules.Brushing, contact bool) verd
 		}
 	}
 	return r
+}
+
+// labelMapping describes a model's label mapping for rules_version.
+func labelMapping(modelLabels, to []string) string {
+	mapping := make([]string, len(modelLabels))
+	for i, l := range modelLabels {
+		mapping[i] = l + "→" + to[i]
+	}
+	sort.Strings(mapping)
+	return strings.Join(mapping, ",")
 }
 
 // round4 keeps four decimals: readable, and stable across platforms.
