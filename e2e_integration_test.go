@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -92,6 +93,15 @@ func startWorker(t *testing.T, broker string, tp topics, extra ...string) *worke
 	logs := &lockedWriter{}
 	cmd.Stderr = logs
 	cmd.Stdout = logs
+	// CIRCLEGUARD_TEST_WORKER_LOGS=DIR keeps each worker's output in a
+	// file of DIR too, for a post-mortem of a stuck run.
+	if dir := os.Getenv("CIRCLEGUARD_TEST_WORKER_LOGS"); dir != "" {
+		if f, err := os.CreateTemp(dir, "worker-*.log"); err == nil {
+			t.Cleanup(func() { f.Close() })
+			cmd.Stderr = io.MultiWriter(logs, f)
+			cmd.Stdout = cmd.Stderr
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -300,12 +310,18 @@ func kcatConsume(t *testing.T, kc, broker, topic, format string, n int) []string
 
 // TestIntegrationCrash kills the worker with SIGKILL three times while a
 // stream is being produced, restarts it each time, and checks that every
-// input offset ends with a verdict or a dead-letter record (lost = 0). It
+// input offset ends with a verdict or a dead-letter record (lost = 0). The
+// worker keeps its repetition state in the real Redis: a post decided again
+// after a kill must get the same counts as the first time, and the store's
+// counts must match a recount of the stream (nothing counted twice). It
 // prints the figures: posts, verdicts, dead letters, lost, duplicated.
 func TestIntegrationCrash(t *testing.T) {
 	broker := kafkatest.Broker(t)
+	raddr := redisAddr(t)
 	const total, badEvery = 100_000, 100
 	tp := newTopics("crash")
+	flags := redisFlags(raddr, tp.posts+":")
+	valid := &stream{byAuthor: map[string]int{}}
 	kafkatest.CreateTopics(t, broker, 6, tp.posts, tp.verdicts, tp.dlq)
 
 	// The producer publishes the stream over several seconds in the background.
@@ -329,6 +345,8 @@ func TestIntegrationCrash(t *testing.T) {
 				it := g.Next()
 				b, _ := json.Marshal(&it.Post)
 				msgs = append(msgs, kafka.Message{Key: []byte(it.Post.AuthorID), Value: b})
+				valid.byAuthor[it.Post.AuthorID]++
+				valid.lastAt = it.Post.CreatedAt
 			}
 			if err := wr.WriteMessages(ctx, msgs...); err != nil {
 				produced <- err
@@ -350,7 +368,7 @@ func TestIntegrationCrash(t *testing.T) {
 	}
 	kills := 0
 	for _, at := range []int64{15_000, 40_000, 70_000} {
-		w := startWorker(t, broker, tp)
+		w := startWorker(t, broker, tp, flags...)
 		for answered() < at {
 			select {
 			case err := <-w.done:
@@ -365,12 +383,37 @@ func TestIntegrationCrash(t *testing.T) {
 	if err := <-produced; err != nil {
 		t.Fatalf("produce: %v", err)
 	}
-	w := startWorker(t, broker, tp)
-	waitLagZero(t, broker, tp, 3*time.Minute, w.logs)
+	w := startWorker(t, broker, tp, flags...)
+	waitLagZero(t, broker, tp, 5*time.Minute, w.logs)
 	w.stop(t)
 
 	a := countAnswers(t, broker, tp)
-	kafkatest.Report(t, fmt.Sprintf("%d kill -9 during the stream, %s", kills, a))
+	// Every verdict of a post carries the counts of its first decision.
+	_, vs := verdictsJSONL(t, broker, tp.verdicts)
+	first := map[string]verdict.Repetition{}
+	conflicts, replays := 0, 0
+	for i := range vs {
+		rep := repetitionOf(&vs[i])
+		if rep == nil {
+			t.Fatalf("verdict of %s without repetition counts", vs[i].PostID)
+		}
+		c := *rep
+		if c.Replay {
+			replays++
+		}
+		c.Replay, c.ClusterFirstSeen = false, nil
+		if f, ok := first[vs[i].PostID]; ok && f != c {
+			if conflicts < 5 {
+				t.Errorf("post %s decided twice with different counts: %+v, then %+v", vs[i].PostID, f, c)
+			}
+			conflicts++
+		} else if !ok {
+			first[vs[i].PostID] = c
+		}
+	}
+	checked, wrong := recountAuthors(t, raddr, tp.posts+":", valid)
+	kafkatest.Report(t, fmt.Sprintf("%d kill -9 during the stream, %s; Redis store: %d verdicts marked replay, %d duplicates with other counts, %d of %d authors' counts off a recount",
+		kills, a, replays, conflicts, wrong, checked))
 	if a.inputs != total {
 		t.Errorf("inputs = %d, want %d", a.inputs, total)
 	}

@@ -22,8 +22,10 @@ import (
 type Decider interface {
 	// DecideBatch appends the verdicts of posts to dst, in order. An error
 	// (shared state out of reach) means no verdict: the worker retries the
-	// batch, which must be safe (repeated posts count once).
-	DecideBatch(ctx context.Context, posts []post.Post, now time.Time, dst []verdict.Verdict) ([]verdict.Verdict, error)
+	// batch, which must be safe (repeated posts count once). DecideBatch
+	// runs the part that must follow fetch order (counting repetition)
+	// through inOrder.
+	DecideBatch(ctx context.Context, posts []post.Post, now time.Time, dst []verdict.Verdict, inOrder func(count func() error) error) ([]verdict.Verdict, error)
 }
 
 // Dead-letter headers. Every dead-letter record carries all of them.
@@ -87,6 +89,41 @@ func (w *Worker) Ready() bool {
 type batch struct {
 	msgs    []kafka.Message
 	tickets []ticket
+	// prev is closed once the batch fetched before this one has counted
+	// its posts' repetition; counted is closed once this one has (or has
+	// given up). Batches are analysed in parallel but counted in fetch
+	// order: within a partition (one author's posts) the order of the
+	// stream.
+	prev, counted chan struct{}
+	countOnce     sync.Once
+}
+
+// inOrder runs count once every earlier batch has counted, and lets the
+// next batch in once count succeeds.
+func (b *batch) inOrder(ctx context.Context) func(count func() error) error {
+	return func(count func() error) error {
+		select {
+		case <-b.prev:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if err := count(); err != nil {
+			return err
+		}
+		b.countOnce.Do(func() { close(b.counted) })
+		return nil
+	}
+}
+
+// release lets the next batch count even if this one never did (no valid
+// post, or shutdown), keeping the order: it waits for the earlier batch
+// first.
+func (b *batch) release(ctx context.Context) {
+	select {
+	case <-b.prev:
+	case <-ctx.Done():
+	}
+	b.countOnce.Do(func() { close(b.counted) })
 }
 
 // Run consumes until ctx is cancelled, then stops within
@@ -202,6 +239,8 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) fetchLoop(ctx context.Context, r *kafka.Reader, out chan<- *batch) {
 	defer close(out)
 	backoff := 100 * time.Millisecond
+	last := make(chan struct{})
+	close(last)
 	for {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
@@ -212,7 +251,9 @@ func (w *Worker) fetchLoop(ctx context.Context, r *kafka.Reader, out chan<- *bat
 			continue
 		}
 		backoff = 100 * time.Millisecond
-		b := &batch{msgs: make([]kafka.Message, 0, w.cfg.BatchSize), tickets: make([]ticket, 0, w.cfg.BatchSize)}
+		b := &batch{msgs: make([]kafka.Message, 0, w.cfg.BatchSize), tickets: make([]ticket, 0, w.cfg.BatchSize),
+			prev: last, counted: make(chan struct{})}
+		last = b.counted
 		w.register(b, m)
 		linger, cancel := context.WithTimeout(ctx, w.cfg.BatchLinger)
 		for len(b.msgs) < w.cfg.BatchSize {
@@ -254,6 +295,7 @@ func (w *Worker) fetchFailed(ctx context.Context, err error, backoff *time.Durat
 // until the broker acknowledges all of them (or ctx ends), and only then
 // marks the batch finished for the commit loop.
 func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
+	defer b.release(ctx)
 	outs := make([]kafka.Message, len(b.msgs))
 	type outcome struct {
 		action, label, reason string
@@ -274,7 +316,7 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 		posts = append(posts, p)
 		valid = append(valid, i)
 	}
-	verdicts, ok := w.decide(ctx, posts)
+	verdicts, ok := w.decide(ctx, posts, b.inOrder(ctx))
 	if !ok { // shutdown deadline while shared state is out of reach: leave the batch uncommitted
 		w.metrics.InFlight.Sub(float64(len(b.msgs)))
 		return
@@ -357,10 +399,10 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 // decider fails (the repetition store is out of reach): a post gets its
 // verdict with its signals or waits; it is never decided without them. It
 // returns false only when ctx ends first.
-func (w *Worker) decide(ctx context.Context, posts []post.Post) ([]verdict.Verdict, bool) {
+func (w *Worker) decide(ctx context.Context, posts []post.Post, inOrder func(func() error) error) ([]verdict.Verdict, bool) {
 	backoff := 100 * time.Millisecond
 	for {
-		vs, err := w.decider.DecideBatch(ctx, posts, time.Now(), make([]verdict.Verdict, 0, len(posts)))
+		vs, err := w.decider.DecideBatch(ctx, posts, time.Now(), make([]verdict.Verdict, 0, len(posts)), inOrder)
 		if err == nil {
 			if backoff > 100*time.Millisecond {
 				w.log.Info("deciding again after errors", "posts", len(posts))

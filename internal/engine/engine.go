@@ -189,7 +189,7 @@ func (e *Engine) ModelVersion() string { return e.model.Version() }
 
 // Decide decides one post: DecideBatch of a batch of one.
 func (e *Engine) Decide(ctx context.Context, p *post.Post, now time.Time) (verdict.Verdict, error) {
-	vs, err := e.DecideBatch(ctx, []post.Post{*p}, now, nil)
+	vs, err := e.DecideBatch(ctx, []post.Post{*p}, now, nil, nil)
 	if err != nil {
 		return verdict.Verdict{}, err
 	}
@@ -200,13 +200,17 @@ func (e *Engine) Decide(ctx context.Context, p *post.Post, now time.Time) (verdi
 // dst in the posts' order. The active rule set is read once, so the whole
 // batch is decided by one set and carries one rules_version. The
 // repetition store counts the batch in one call, in order (a post sees the
-// ones before it in the batch). An error comes only from the store: no
-// verdict is returned, and deciding the same batch again is safe, since
-// posts already counted come back as replays with their first counts.
-func (e *Engine) DecideBatch(ctx context.Context, posts []post.Post, now time.Time, dst []verdict.Verdict) ([]verdict.Verdict, error) {
+// ones before it in the batch). inOrder, when not nil, runs that call: a
+// caller deciding several batches at once uses it to count them in the
+// order it read them (an author's posts counted out of order miss one
+// another), while the analysis before and the decision after run in
+// parallel. An error comes only from the store (or inOrder): no verdict is
+// returned, and deciding the same batch again is safe, since posts already
+// counted come back as replays with their first counts.
+func (e *Engine) DecideBatch(ctx context.Context, posts []post.Post, now time.Time, dst []verdict.Verdict, inOrder func(count func() error) error) ([]verdict.Verdict, error) {
 	sets := [1]*rules.Set{e.rules.Set()}
 	out := [1][]verdict.Verdict{dst}
-	err := e.decide(ctx, posts, now, sets[:], out[:])
+	err := e.decide(ctx, posts, now, sets[:], out[:], inOrder)
 	return out[0], err
 }
 
@@ -220,10 +224,10 @@ func (e *Engine) DecideBatchSets(ctx context.Context, posts []post.Post, now tim
 	if len(dst) != len(sets) {
 		return fmt.Errorf("engine: %d rule sets but %d verdict lists", len(sets), len(dst))
 	}
-	return e.decide(ctx, posts, now, sets, dst)
+	return e.decide(ctx, posts, now, sets, dst, nil)
 }
 
-func (e *Engine) decide(ctx context.Context, posts []post.Post, now time.Time, sets []*rules.Set, dst [][]verdict.Verdict) error {
+func (e *Engine) decide(ctx context.Context, posts []post.Post, now time.Time, sets []*rules.Set, dst [][]verdict.Verdict, inOrder func(count func() error) error) error {
 	bs := e.batches.Get().(*batchScratch)
 	defer e.batches.Put(bs)
 	if cap(bs.analyses) < len(posts) {
@@ -256,8 +260,17 @@ func (e *Engine) decide(ctx context.Context, posts []post.Post, now time.Time, s
 			}
 			bs.obs = append(bs.obs, o)
 		}
+		count := func() error {
+			var err error
+			counts, err = e.store.Observe(ctx, bs.obs)
+			return err
+		}
 		var err error
-		counts, err = e.store.Observe(ctx, bs.obs)
+		if inOrder != nil {
+			err = inOrder(count)
+		} else {
+			err = count()
+		}
 		clear(bs.obs) // keep no post ids
 		if err != nil {
 			return fmt.Errorf("repetition store: %w", err)

@@ -25,7 +25,7 @@ func newEngine(t testing.TB) *Engine {
 // decideBatch is DecideBatch for a caller that counts batches in any
 // order.
 func decideBatch(ctx context.Context, e *Engine, posts []post.Post, now time.Time, dst []verdict.Verdict) ([]verdict.Verdict, error) {
-	return e.DecideBatch(ctx, posts, now, dst)
+	return e.DecideBatch(ctx, posts, now, dst, nil)
 }
 
 func TestDecide(t *testing.T) {

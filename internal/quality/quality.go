@@ -220,7 +220,7 @@ func Score(truth, verdicts io.Reader) (*Report, error) {
 				b.Later++
 				if isBrushing {
 					b.LaterBrushing++
-				} else if len(b.LaterMissedExamples) < 3 {
+				} else if len(b.LaterMissedExamples) < 10 {
 					b.LaterMissedExamples = append(b.LaterMissedExamples, t.ID)
 				}
 			}

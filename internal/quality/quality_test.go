@@ -113,7 +113,7 @@ func TestBrushingTargets(t *testing.T) {
 	batch := make([]post.Post, 0, 1000)
 	var vs []verdict.Verdict
 	flush := func() {
-		vs, err = eng.DecideBatch(t.Context(), batch, time.Now(), vs[:0])
+		vs, err = eng.DecideBatch(t.Context(), batch, time.Now(), vs[:0], nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -82,7 +82,7 @@ func Run(ctx context.Context, in io.Reader, out, report io.Writer, d worker.Deci
 			return nil
 		}
 		var err error
-		verdicts, err = d.DecideBatch(ctx, posts, time.Now(), verdicts[:0])
+		verdicts, err = d.DecideBatch(ctx, posts, time.Now(), verdicts[:0], nil)
 		if err != nil {
 			return fmt.Errorf("decide: %w", err)
 		}

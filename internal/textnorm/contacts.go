@@ -26,6 +26,13 @@ func (x *extractor) contacts() {
 		end := i + len(WeChat)
 		from = end
 		if !tokenAt(s, i, end) {
+			// "加微信coco-717938" normalises to "加wechatcoco-717938": an
+			// id glued to the token, taken when it holds a digit.
+			if i == 0 || !isASCIILetter(s[i-1]) {
+				if id, ok := idAfter(s, end); ok && strings.ContainsAny(id, "0123456789") {
+					x.e.WeChatIDs = appendOnce(x.e.WeChatIDs, id)
+				}
+			}
 			continue
 		}
 		if id, ok := idAfter(s, end); ok {
