@@ -67,7 +67,8 @@ func benchPosts(b *testing.B, e *Engine) []benchPost {
 // ("features"), and deciding with the default pack ("decide/default-pack":
 // evaluation, rule reasons, the policy, the action floor, shadow reasons)
 // against deciding without rules ("decide/no-rules"). The rules' cost per
-// post is features + decide/default-pack − decide/no-rules.
+// post is features + decide/default-pack − decide/no-rules;
+// "features+tokens" is the features of a set whose rules read tokens.
 func BenchmarkRulesStages(b *testing.B) {
 	def, err := rules.Default()
 	if err != nil {
@@ -75,16 +76,24 @@ func BenchmarkRulesStages(b *testing.B) {
 	}
 	e := engineWith(b, nil)
 	ps := benchPosts(b, e)
-	b.Run("features", func(b *testing.B) {
-		var f rules.Features
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			bp := &ps[i%len(ps)]
-			e.features(&f, &bp.p, bp.norm, &bp.ents, bp.signals, bp.a.probs, false)
-			i++
+	for _, tokens := range []bool{false, true} {
+		name := "features"
+		if tokens {
+			// What a set that reads tokens adds: the classifier tokenises
+			// the text too, inside Predict.
+			name = "features+tokens"
 		}
-	})
+		b.Run(name, func(b *testing.B) {
+			var f rules.Features
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				bp := &ps[i%len(ps)]
+				e.features(&f, &bp.p, bp.norm, &bp.ents, bp.signals, bp.a.probs, tokens)
+				i++
+			}
+		})
+	}
 	for _, bc := range []struct {
 		name string
 		set  *rules.Set
