@@ -138,6 +138,7 @@ func TestIntegrationBrushingTwoWorkers(t *testing.T) {
 	flags := redisFlags(raddr, tp.posts+":")
 	w1 := startWorker(t, broker, tp, flags...)
 	w2 := startWorker(t, broker, tp, flags...)
+	waitAssigned(t, broker, tp.group, 2, 6)
 	start := time.Now()
 	kafkatest.Produce(t, broker, tp.posts, s.msgs)
 	waitLagZero(t, broker, tp, 15*time.Minute, w1.logs)
@@ -215,11 +216,43 @@ func TestIntegrationBrushingTwoWorkers(t *testing.T) {
 		n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), keys(own1), keys(own2), both, bothBrushing, widest,
 		100*ratio(r.Brushing[1].LaterBrushing, r.Brushing[1].Later), 100*ratio(r.Brushing[0].LaterBrushing, r.Brushing[0].Later),
 		r.NormalBrushing, r.NormalPosts))
+	for p := range own1 {
+		if own2[p] {
+			t.Errorf("partitions %v and %v: both workers committed partition %d (a rebalance during the stream)", keys(own1), keys(own2), p)
+		}
+	}
 	if len(own1) == 0 || len(own2) == 0 {
 		t.Errorf("partitions %v and %v: the group did not split them", keys(own1), keys(own2))
 	}
 	if bothBrushing == 0 || widest < 10 {
 		t.Errorf("%d clusters spanning both workers with brushing verdicts, widest %d authors: the workers did not count together", bothBrushing, widest)
+	}
+}
+
+// waitAssigned waits until the group is stable with members members and
+// partitions partitions assigned among them, so that no rebalance moves
+// partitions while the stream flows.
+func waitAssigned(t *testing.T, broker, group string, members, partitions int) {
+	t.Helper()
+	c := &kafka.Client{Addr: kafka.TCP(broker)}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := c.DescribeGroups(context.Background(), &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
+		if err == nil && len(resp.Groups) == 1 && resp.Groups[0].GroupState == "Stable" && len(resp.Groups[0].Members) == members {
+			n := 0
+			for _, m := range resp.Groups[0].Members {
+				for _, tp := range m.MemberAssignments.Topics {
+					n += len(tp.Partitions)
+				}
+			}
+			if n == partitions {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("group %s not stable with %d members and %d partitions after 60s (%v, %+v)", group, members, partitions, err, resp)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
