@@ -1,5 +1,5 @@
 # The targets people look for. `make test` is the README's test command.
-.PHONY: build demo test test-unit test-integration bench lint fuzz kafka-start kafka-stop clean model quality
+.PHONY: build demo test test-unit test-integration bench lint fuzz kafka-start kafka-stop clean model quality quality-brushing
 
 build:
 	go build -o circleguard .
@@ -57,3 +57,18 @@ quality: model
 	go run . eval -data $(DATA)/heldout/tensorlayer_text_antispam-labelled.jsonl
 	go run . eval -split 0.2 -data $(DATA)/sms_spam_collection/labelled.tsv
 	go run . eval -split 0.2 -data $(DATA)/tensorlayer_text_antispam/labelled.tsv
+
+# The README's brushing figures: 200,000 generated posts (seed 7) through
+# scan with the in-memory store, scored against their ground truth; with
+# REDIS=HOST:PORT (e.g. 127.0.0.1:16379 from scripts/redis.sh) the same on
+# the Redis store. Exits non-zero when a target is missed.
+BRUSH = .cache/quality-brushing
+quality-brushing: build
+	mkdir -p $(BRUSH)
+	./circleguard gen -n 200000 -seed 7 -truth -out $(BRUSH)/posts.jsonl
+	./circleguard scan -in $(BRUSH)/posts.jsonl -out $(BRUSH)/verdicts-memory.jsonl
+	./circleguard score -truth $(BRUSH)/posts.jsonl -verdicts $(BRUSH)/verdicts-memory.jsonl -check
+	if [ -n "$(REDIS)" ]; then \
+	  ./circleguard scan -store redis -repetition-redis-addr $(REDIS) -repetition-redis-key-prefix "quality-$$$$:" \
+	    -in $(BRUSH)/posts.jsonl -out $(BRUSH)/verdicts-redis.jsonl && \
+	  ./circleguard score -truth $(BRUSH)/posts.jsonl -verdicts $(BRUSH)/verdicts-redis.jsonl -check; fi

@@ -91,10 +91,13 @@ func TestScoreErrors(t *testing.T) {
 // brushing, at most 0.1% of ordinary posts. (The README's figures come
 // from 200,000 posts: `make quality-brushing`.)
 func TestBrushingTargets(t *testing.T) {
-	n := 60_000
-	if testing.Short() || raceEnabled {
-		n = 15_000
+	if testing.Short() {
+		t.Skip("decides 60,000 posts")
 	}
+	// Fewer posts would not do: an agent network's first copies, each
+	// account posting once before its copies spread, weigh more in a
+	// short stream (15,000 posts: 96% of the network's later copies).
+	const n = 60_000
 	store, err := repetition.NewMemory(repetition.MemoryConfig{MaxPosts: n})
 	if err != nil {
 		t.Fatal(err)
