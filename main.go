@@ -9,6 +9,7 @@
 //	circleguard scan [-in FILE] [-out FILE] [-model F]   posts JSONL in, verdicts JSONL out, offline
 //	circleguard gen [-n N] [-seed S] [-truth]            a labelled stream of realistic posts
 //	circleguard score -truth POSTS -verdicts VERDICTS    verdicts against a generated stream's truth
+//	circleguard rules check|test|features|backtest       the trust team's rule files
 //	circleguard train -data FILE… -out MODEL             train the classifier
 //	circleguard eval [-model MODEL] -data FILE [-split F] evaluate it
 //	circleguard version
@@ -58,6 +59,7 @@ Usage:
   circleguard scan [-in FILE] [-out FILE] [-model F]  posts JSONL in, verdict JSONL out, offline
   circleguard gen [-n N] [-seed S] [-truth]           a labelled stream of realistic posts (JSONL)
   circleguard score -truth POSTS -verdicts VERDICTS   score verdicts against a generated stream's truth
+  circleguard rules check|test|features|backtest      validate, test and backtest rule files
   circleguard train -data FILE… -out MODEL            train the classifier on labelled data
   circleguard eval [-model MODEL] -data FILE          precision, recall, F1, ROC-AUC; -split to hold out
   circleguard version                                 print the version
