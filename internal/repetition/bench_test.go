@@ -26,6 +26,7 @@ type stream struct {
 	step    time.Duration
 	n       int
 	ids     []string
+	ads     int // distinct ads the copies are drawn from
 }
 
 func newStream(authors, postsPerDay int) *stream {
@@ -33,7 +34,7 @@ func newStream(authors, postsPerDay int) *stream {
 	for i := range ids {
 		ids[i] = "wx_" + strconv.Itoa(1_000_000_000+i*7919)
 	}
-	return &stream{r: rand.New(rand.NewPCG(7, 8)), authors: authors, step: 24 * time.Hour / time.Duration(postsPerDay), ids: ids}
+	return &stream{r: rand.New(rand.NewPCG(7, 8)), authors: authors, step: 24 * time.Hour / time.Duration(postsPerDay), ids: ids, ads: 2000}
 }
 
 // fill overwrites batch with the next posts, reusing its Bands.
@@ -55,7 +56,7 @@ func (s *stream) fill(batch []Observation) {
 				o.Bands = append(o.Bands, s.r.Uint64())
 			}
 		default: // an ad: exact copy, or a near copy sharing half the bands
-			ad := uint64(s.r.IntN(2000))
+			ad := uint64(s.r.IntN(s.ads))
 			o.Exact = ad
 			exact := k < 90
 			for b := range uint64(benchBands) {
@@ -97,7 +98,7 @@ func rss() uint64 {
 
 // footprint fills a store sized for posts with posts by authors and returns
 // the live heap it holds and how much the resident set grew meanwhile.
-func footprint(t *testing.T, authors, posts int) (heap, rssGrowth uint64) {
+func footprint(t *testing.T, authors, posts, ads int) (heap, rssGrowth uint64, clusters int) {
 	before := heapAlloc()
 	rss0 := rss()
 	m, err := NewMemory(MemoryConfig{MaxPosts: posts, MaxAuthors: authors, MaxKeys: (benchBands + 1) * posts})
@@ -105,6 +106,7 @@ func footprint(t *testing.T, authors, posts int) (heap, rssGrowth uint64) {
 		t.Fatal(err)
 	}
 	s := newStream(authors, posts)
+	s.ads = ads
 	batch := make([]Observation, 1000)
 	for range posts / len(batch) {
 		s.fill(batch)
@@ -112,13 +114,14 @@ func footprint(t *testing.T, authors, posts int) (heap, rssGrowth uint64) {
 			t.Fatal(err)
 		}
 	}
-	if p, a, _ := m.Len(); p != posts || a != authors {
+	p, a, c := m.Len()
+	if p != posts || a != authors {
 		t.Fatalf("store holds %d posts by %d authors, want %d by %d", p, a, posts, authors)
 	}
 	rssGrowth = rss() - rss0
 	used := heapAlloc() - before
 	runtime.KeepAlive(m)
-	return used, rssGrowth
+	return used, rssGrowth, c
 }
 
 // TestMemoryFootprint measures the bytes the memory store holds per author
@@ -133,13 +136,17 @@ func TestMemoryFootprint(t *testing.T) {
 	if k, err := strconv.Atoi(os.Getenv("CIRCLEGUARD_FOOTPRINT_SCALE")); err == nil && k > 0 {
 		posts, authors = posts*k, authors*k
 	}
-	small, rssGrowth := footprint(t, authors, posts)
-	large, _ := footprint(t, 2*authors, posts)
+	small, rssGrowth, clusters := footprint(t, authors, posts, 2000)
+	large, _, _ := footprint(t, 2*authors, posts, 2000)
+	// The same copies spread over ten times as many ads: more clusters,
+	// each with fewer copies.
+	spread, _, moreClusters := footprint(t, authors, posts, 20_000)
 	perAuthor := float64(large-small) / float64(authors)
 	perPost := (float64(small) - perAuthor*float64(authors)) / float64(posts)
+	perCluster := (float64(spread) - float64(small)) / float64(moreClusters-clusters)
 	total := perAuthor*1e6 + perPost*5e6
-	line := fmt.Sprintf("memory store, %d bands/post: %.0f B/author, %.0f B/post; %d authors/%d posts: %.0f MiB live heap (RSS grew %.0f MiB); extrapolated to 1M authors/5M posts: %.2f GiB live heap",
-		benchBands, perAuthor, perPost, authors, posts, float64(small)/(1<<20), float64(rssGrowth)/(1<<20), total/(1<<30))
+	line := fmt.Sprintf("memory store, %d bands/post: %.0f B/author, %.0f B/post, %.0f B/cluster (%d vs %d clusters); %d authors/%d posts: %.0f MiB live heap (RSS grew %.0f MiB); extrapolated to 1M authors/5M posts: %.2f GiB live heap",
+		benchBands, perAuthor, perPost, perCluster, moreClusters, clusters, authors, posts, float64(small)/(1<<20), float64(rssGrowth)/(1<<20), total/(1<<30))
 	t.Log(line)
 	if path := os.Getenv("CIRCLEGUARD_TEST_REPORT"); path != "" {
 		if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {

@@ -87,6 +87,9 @@
 //	per post     242 B   ring record 56, replay table 10, 17 keys × 8 = 136,
 //	                     the author's entry 16, cluster entries, spare room
 //	per author    63 B at 100k authors, 81 B at 1M (map entry, id, slices)
+//	per cluster  139 B beyond its posts (the same copies spread over 19,202
+//	              clusters instead of 2,000), so MaxClusters = 1M bounds
+//	              the clusters' own share at about 140 MB
 //	100k authors, 500k posts    121 MiB live heap
 //	1M authors, 5M posts        1,232 MiB live heap, measured
 //
