@@ -283,20 +283,7 @@ start() {
     say "started broker (pid $pid), log: $LOG"
   fi
 
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until answering; do
-    if ! our_pid >/dev/null; then
-      tail -n 50 "$LOG" >&2 || true
-      die "broker (pid $pid) exited during startup"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail -n 50 "$LOG" >&2 || true
-      kill -KILL "$pid" 2>/dev/null || true  # leave no half-started broker behind
-      rm -f "$PIDFILE"
-      die "broker (pid $pid) did not answer on $ADDR within ${START_TIMEOUT}s; killed it"
-    fi
-    sleep 0.2
-  done
+  await_ready "broker" "$pid"
   # The secured listeners open with the PLAINTEXT one: a failure here is a
   # TLS or SASL setup problem, not slowness. Fail loudly, naming it. A
   # running broker whose env file exists passed these checks when it

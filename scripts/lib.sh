@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Helpers shared by scripts/kafka.sh and scripts/redis.sh. Source it after
-# setting NAME (message prefix), STATE (the service's state folder) and HOST,
-# and after defining our_pid (the running service's pid, or failure).
+# Helpers shared by scripts/kafka.sh, redis.sh and prometheus.sh. Source it
+# after setting NAME (message prefix), STATE (the service's state folder) and
+# HOST, and after defining our_pid (the running service's pid, or failure).
 
 say() { echo "$NAME: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -44,4 +44,24 @@ write_atomic() {
   tmp=$(mktemp "$1.XXXXXX")
   cat >"$tmp"
   mv -f "$tmp" "$1"
+}
+
+# await_ready WHAT PID: wait until the caller's `answering` succeeds. If the
+# process dies first, or START_TIMEOUT seconds pass (then it is killed and
+# its PIDFILE removed), show the tail of LOG and fail naming WHAT and ADDR.
+await_ready() {
+  local what=$1 pid=$2 deadline=$((SECONDS + START_TIMEOUT))
+  until answering; do
+    if ! our_pid >/dev/null; then
+      tail -n 50 "$LOG" >&2 || true
+      die "$what (pid $pid) exited during startup"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 50 "$LOG" >&2 || true
+      kill -KILL "$pid" 2>/dev/null || true  # leave nothing half started behind
+      rm -f "$PIDFILE"
+      die "$what (pid $pid) did not answer on $ADDR within ${START_TIMEOUT}s; killed it"
+    fi
+    sleep 0.1
+  done
 }

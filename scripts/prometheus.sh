@@ -116,20 +116,7 @@ start() {
     echo "$pid" >"$PIDFILE"
     say "started prometheus (pid $pid), log: $LOG"
   fi
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until answering; do
-    if ! our_pid >/dev/null; then
-      tail -n 30 "$LOG" >&2 || true
-      die "prometheus (pid $pid) exited during startup"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail -n 30 "$LOG" >&2 || true
-      kill -KILL "$pid" 2>/dev/null || true
-      rm -f "$PIDFILE"
-      die "prometheus (pid $pid) was not ready on $ADDR within ${START_TIMEOUT}s; killed it"
-    fi
-    sleep 0.1
-  done
+  await_ready "prometheus" "$pid"
   cat >"$PDIR/env" <<EOF
 export CIRCLEGUARD_TEST_PROMETHEUS=$ADDR
 export CIRCLEGUARD_TEST_PROMETHEUS_TARGETS=$TARGETS/test.json

@@ -14,12 +14,15 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${CIRCLEGUARD_CACHE:-$REPO/.cache}
+HOST=127.0.0.1
+PORT=${CIRCLEGUARD_REDIS_PORT:-16379}
+# A server on another port keeps its own state: its pid file and config
+# must not replace the default one's.
 RDIR=$CACHE/redis
+[[ $PORT == 16379 ]] || RDIR=$CACHE/redis-$PORT
 CONF=$RDIR/redis.conf
 LOG=$RDIR/redis.log
 PIDFILE=$RDIR/redis.pid
-HOST=127.0.0.1
-PORT=${CIRCLEGUARD_REDIS_PORT:-16379}
 ADDR=$HOST:$PORT
 START_TIMEOUT=${CIRCLEGUARD_REDIS_START_TIMEOUT:-20}
 MAXMEMORY=${CIRCLEGUARD_REDIS_MAXMEMORY:-1gb}
@@ -81,20 +84,7 @@ start() {
     echo "$pid" >"$PIDFILE"
     say "started redis-server (pid $pid), log: $LOG"
   fi
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until answering; do
-    if ! our_pid >/dev/null; then
-      tail -n 30 "$LOG" >&2 || true
-      die "redis-server (pid $pid) exited during startup"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail -n 30 "$LOG" >&2 || true
-      kill -KILL "$pid" 2>/dev/null || true
-      rm -f "$PIDFILE"
-      die "redis-server (pid $pid) did not answer on $ADDR within ${START_TIMEOUT}s; killed it"
-    fi
-    sleep 0.1
-  done
+  await_ready "redis-server" "$pid"
   echo "export CIRCLEGUARD_TEST_REDIS=$ADDR" >"$RDIR/env"
   echo "$ADDR"
 }
