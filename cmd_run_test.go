@@ -8,34 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/circleguard/circleguard/internal/testenv"
 	"github.com/circleguard/circleguard/internal/verdict"
 	"github.com/circleguard/circleguard/rules"
 )
-
-// syncBuffer is a bytes.Buffer for loggers on several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 const coffeeRule = "rules:\n  - id: t.coffee\n    description: coffee\n    owner: tests\n    labels: [fraud]\n    action: block\n    score: 0.9\n    mode: enforce\n" +
 	"    when: contains_any(text, [\"咖啡\"])\n    examples: {match: [喝咖啡], no_match: [早安]}\n"
@@ -73,7 +55,7 @@ func TestRunRulesWatch(t *testing.T) {
 			cfg.Rules = RulesConfig{Dir: dir, Debounce: tc.debounce}
 			reg := prometheus.NewRegistry()
 			m := rules.NewMetrics(reg)
-			var logs syncBuffer
+			var logs testenv.Buffer
 			log := slog.New(slog.NewJSONHandler(&logs, nil))
 			active, err := openRules(cfg, m, true, log)
 			if err != nil {
@@ -116,7 +98,7 @@ func TestRunRulesWatch(t *testing.T) {
 	t.Run("embedded", func(t *testing.T) {
 		reg := prometheus.NewRegistry()
 		m := rules.NewMetrics(reg)
-		var logs syncBuffer
+		var logs testenv.Buffer
 		log := slog.New(slog.NewJSONHandler(&logs, nil))
 		active, err := openRules(defaultConfig(), m, true, log)
 		if err != nil {

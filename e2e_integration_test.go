@@ -22,6 +22,7 @@ import (
 
 	"github.com/circleguard/circleguard/internal/gen"
 	"github.com/circleguard/circleguard/internal/kafkatest"
+	"github.com/circleguard/circleguard/internal/testenv"
 	"github.com/circleguard/circleguard/internal/verdict"
 	"github.com/circleguard/circleguard/worker"
 )
@@ -77,7 +78,7 @@ func newTopics(prefix string) topics {
 type workerProc struct {
 	cmd   *exec.Cmd
 	admin string
-	logs  *lockedWriter
+	logs  *testenv.Buffer
 	done  chan error
 }
 
@@ -90,7 +91,7 @@ func startWorker(t *testing.T, broker string, tp topics, extra ...string) *worke
 		"-kafka-partitions", "6", "-admin-addr", admin, "-worker-lag-interval", "500ms",
 	}, extra...)
 	cmd := exec.Command(binary(t), args...)
-	logs := &lockedWriter{}
+	logs := &testenv.Buffer{}
 	cmd.Stderr = logs
 	cmd.Stdout = logs
 	// CIRCLEGUARD_TEST_WORKER_LOGS=DIR keeps each worker's output in a
@@ -127,24 +128,6 @@ func startWorker(t *testing.T, broker string, tp topics, extra ...string) *worke
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// lockedWriter collects a process's output; safe for concurrent use.
-type lockedWriter struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // stop sends SIGTERM and waits for a clean exit.

@@ -19,6 +19,7 @@ import (
 	"github.com/circleguard/circleguard/internal/gen"
 	"github.com/circleguard/circleguard/internal/kafkatest"
 	"github.com/circleguard/circleguard/internal/repetition"
+	"github.com/circleguard/circleguard/internal/testenv"
 	"github.com/circleguard/circleguard/rules"
 	"github.com/circleguard/circleguard/worker"
 )
@@ -55,7 +56,7 @@ func TestLogsHoldNoPostContent(t *testing.T) {
 	cfg.MaxPostBytes = 4096
 	cfg.LagInterval = 200 * time.Millisecond
 	reg := prometheus.NewRegistry()
-	var logs syncBuffer
+	var logs testenv.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w, err := worker.New(kcfg, cfg, eng, worker.NewMetrics(reg), log)
 	if err != nil {

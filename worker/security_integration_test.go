@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -22,6 +21,7 @@ import (
 	"github.com/circleguard/circleguard/internal/gen"
 	"github.com/circleguard/circleguard/internal/kafkatest"
 	"github.com/circleguard/circleguard/internal/testcert"
+	"github.com/circleguard/circleguard/internal/testenv"
 	"github.com/circleguard/circleguard/internal/verdict"
 	"github.com/circleguard/circleguard/rules"
 	"github.com/circleguard/circleguard/worker"
@@ -169,7 +169,7 @@ func securePipeline(t *testing.T, kcfg worker.KafkaConfig, conn kafkatest.Conn, 
 	reg := prometheus.NewRegistry()
 	cfg := worker.DefaultConfig()
 	cfg.LagInterval = 300 * time.Millisecond
-	var logs syncBuffer
+	var logs testenv.Buffer
 	w, err := worker.New(kcfg, cfg, eng, worker.NewMetrics(reg), slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -258,22 +258,4 @@ func securePipeline(t *testing.T, kcfg worker.KafkaConfig, conn kafkatest.Conn, 
 	}
 	kafkatest.Report(t, fmt.Sprintf("%s: ready in %v, %d posts answered in %v (%.0f posts/s), one verdict each, all committed",
 		conn.Addr, ready.Round(time.Millisecond), n, took.Round(time.Millisecond), float64(n)/took.Seconds()))
-}
-
-// syncBuffer is a bytes.Buffer safe for the worker's concurrent logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
