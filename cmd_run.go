@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/circleguard/circleguard/internal/admin"
 	"github.com/circleguard/circleguard/internal/engine"
@@ -207,19 +206,10 @@ func closeStore(s repetition.Store, log *slog.Logger) {
 	}
 }
 
-// newRegistry returns a registry with the Go and process collectors: no
-// global registry anywhere.
-func newRegistry() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "circleguard_build_info",
-		Help: "Always 1; the version label says which build runs.",
-	}, []string{"version"})
-	buildInfo.WithLabelValues(version()).Set(1)
-	reg.MustRegister(buildInfo)
-	return reg
-}
+// newRegistry returns the registry of run and demo: admin.NewRegistry, with
+// the Go and process collectors and circleguard_build_info for this build.
+// No global registry anywhere.
+func newRegistry() *prometheus.Registry { return admin.NewRegistry(version()) }
 
 // runWithAdmin runs fn beside the admin server (when cfg.Addr is set) and
 // stops the server once fn returns.

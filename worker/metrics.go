@@ -1,6 +1,10 @@
 package worker
 
 import (
+	"slices"
+	"sync"
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/circleguard/circleguard/internal/post"
@@ -31,6 +35,31 @@ type Metrics struct {
 	ClusterAuthors    prometheus.Histogram // distinct authors of the post's content cluster
 	ClusterCopies     prometheus.Histogram // copies in the post's content cluster
 	Replays           prometheus.Counter
+	// ClassifierScore is each model label's probability (the classifier
+	// reason's probs) per acknowledged verdict, label = the model's label.
+	// ModelInfo is 1, labelled with the version of the model those
+	// verdicts came from. Both follow the verdicts: see observeClassifier.
+	ClassifierScore *prometheus.HistogramVec // label
+	ModelInfo       *prometheus.GaugeVec     // version
+
+	model   atomic.Pointer[modelScores] // the model whose labels ClassifierScore has
+	modelMu sync.Mutex                  // serialises changes of model
+}
+
+// maxScoreLabels bounds the labels of circleguard_classifier_score: a
+// model with more labels has only its first maxScoreLabels (in sorted
+// order) observed.
+const maxScoreLabels = 16
+
+// scoreBuckets are 0.1 wide, up to a probability of 1.
+var scoreBuckets = []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1}
+
+// modelScores is the classifier model the verdicts come from and the
+// score histogram of each of its labels.
+type modelScores struct {
+	version string
+	labels  []string // sorted
+	obs     map[string]prometheus.Observer
 }
 
 // NewMetrics creates the worker's metrics and registers them with reg.
@@ -128,6 +157,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Acknowledged posts the repetition store had counted before (redeliveries); they were not counted again.",
 		}),
 	}
+	m.ClassifierScore = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "circleguard_classifier_score",
+		Help:    "Classifier probability of each model label in acknowledged verdicts, by the model's label (0.1-wide buckets).",
+		Buckets: scoreBuckets,
+	}, []string{"label"})
+	m.ModelInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "circleguard_model_info",
+		Help: "Always 1, labelled with the version of the classifier model of the acknowledged verdicts.",
+	}, []string{"version"})
+	reg.MustRegister(m.ClassifierScore, m.ModelInfo)
 	reg.MustRegister(m.DecideErrors, m.ClusterAuthors, m.ClusterCopies, m.Replays)
 	reg.MustRegister(m.PostsConsumed, m.Verdicts, m.Reasons, m.DeadLetters, m.Processing, m.EndToEnd,
 		m.BatchSize, m.ProduceErrors, m.Commits, m.CommitErrors, m.FetchErrors, m.InFlight,
@@ -142,4 +181,57 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.DeadLetters.WithLabelValues(r)
 	}
 	return m
+}
+
+// observeClassifier counts the classifier reason of one acknowledged
+// verdict: its model version (the engine's ModelVersion, in the reason's
+// model) and each label's probability (its probs).
+//
+// The label set of circleguard_classifier_score is the model's: the labels
+// of the first reason of a model version, at most maxScoreLabels; a label
+// that model did not have is not observed. A reason of another model
+// version makes that model the current one: circleguard_model_info then
+// holds only the new version, and the score series of labels the new model
+// lacks are deleted. An engine keeps one model for its life, so a worker
+// exports one model version and its few labels. Safe for concurrent use.
+func (m *Metrics) observeClassifier(model string, probs map[string]float64) {
+	s := m.model.Load()
+	if s == nil || s.version != model {
+		s = m.useModel(model, probs)
+	}
+	for l, p := range probs {
+		if o := s.obs[l]; o != nil {
+			o.Observe(p)
+		}
+	}
+}
+
+// useModel makes version, whose labels are probs' keys, the current model.
+func (m *Metrics) useModel(version string, probs map[string]float64) *modelScores {
+	m.modelMu.Lock()
+	defer m.modelMu.Unlock()
+	if s := m.model.Load(); s != nil && s.version == version {
+		return s // another batch got there first
+	}
+	labels := make([]string, 0, len(probs))
+	for l := range probs {
+		labels = append(labels, l)
+	}
+	slices.Sort(labels)
+	labels = labels[:min(len(labels), maxScoreLabels)]
+	s := &modelScores{version: version, labels: labels, obs: make(map[string]prometheus.Observer, len(labels))}
+	for _, l := range labels {
+		s.obs[l] = m.ClassifierScore.WithLabelValues(l)
+	}
+	m.ModelInfo.WithLabelValues(version).Set(1)
+	old := m.model.Swap(s)
+	if old != nil {
+		m.ModelInfo.DeleteLabelValues(old.version)
+		for _, l := range old.labels {
+			if _, keep := s.obs[l]; !keep {
+				m.ClassifierScore.DeleteLabelValues(l)
+			}
+		}
+	}
+	return s
 }

@@ -377,6 +377,9 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 			w.metrics.Verdicts.WithLabelValues(r.action, r.label).Inc()
 			for _, rs := range r.reasons {
 				w.metrics.Reasons.WithLabelValues(rs.Kind, rs.ID).Inc()
+				if rs.Kind == "classifier" {
+					w.metrics.observeClassifier(rs.Model, rs.Probs)
+				}
 				if rep := rs.Repetition; rep != nil {
 					if rep.Replay {
 						w.metrics.Replays.Inc()
