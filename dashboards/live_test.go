@@ -20,9 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
 	"github.com/circleguard/circleguard/internal/admin"
 	"github.com/circleguard/circleguard/internal/demo"
 	"github.com/circleguard/circleguard/internal/testenv"
@@ -85,10 +82,9 @@ func startDemo(t *testing.T) *liveDemo {
 }
 
 func launchDemo() (*liveDemo, error) {
-	// The registry of `circleguard demo` (main's newRegistry) less
-	// circleguard_build_info, which package main defines (see pending).
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The registry of `circleguard demo` (main's newRegistry): the Go and
+	// process collectors and circleguard_build_info.
+	reg := admin.NewRegistry("dashboards-test")
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	d := &liveDemo{cancel: cancel, done: make(chan error, 1)}
@@ -141,7 +137,7 @@ func launchDemo() (*liveDemo, error) {
 
 // missing says which of the series that come only with traffic the scrape
 // lacks yet: verdicts and dead letters counted, reasons, per-partition lag and
-// committed offsets.
+// committed offsets, the classifier's scores and model version.
 func (s scraped) missing() []string {
 	var m []string
 	for _, name := range []string{"circleguard_verdicts_total", "circleguard_dead_letters_total"} {
@@ -149,7 +145,8 @@ func (s scraped) missing() []string {
 			m = append(m, name+" > 0")
 		}
 	}
-	for _, name := range []string{"circleguard_reasons_total", "circleguard_consumer_lag_messages", "circleguard_committed_offset"} {
+	for _, name := range []string{"circleguard_reasons_total", "circleguard_consumer_lag_messages", "circleguard_committed_offset",
+		"circleguard_classifier_score_bucket", "circleguard_model_info"} {
 		if !s.has(name) {
 			m = append(m, name)
 		}
@@ -246,8 +243,9 @@ var synthetic = map[string]bool{"up": true, "scrape_duration_seconds": true, "sc
 // TestDashboardMetricsExportedIntegration checks every metric name of every
 // panel, variable, annotation and alert rule against a live scrape of the
 // demo's /metrics: a query may name only what the worker exports, the
-// series Prometheus makes itself (up), or what its pending entry awaits. It
-// needs no outside service (the demo runs in the test) and never skips.
+// series Prometheus makes itself (up), or what its pending entry awaits
+// (trouble-only queries have no such exemption). It needs no outside
+// service (the demo runs in the test) and never skips.
 func TestDashboardMetricsExportedIntegration(t *testing.T) {
 	qs := allQueries(t)
 	d := startDemo(t)
@@ -449,7 +447,9 @@ func grafanaRegexp(v string) string {
 // TestDashboardPrometheusEndToEndIntegration points the live Prometheus at
 // the demo (a file_sd targets file), loads alerts.yaml into it, waits for a
 // dozen scrapes and then asserts, as a Grafana showing the demo would see:
-//   - every panel query returns data, and no NaN (pending queries excepted);
+//   - every panel and annotation query returns data, and no NaN (pending
+//     queries excepted), except the trouble-only ones (troubleOnly), which
+//     must return none on the healthy demo;
 //   - every variable lists values, the demo's job and instance among them;
 //   - every alert rule evaluates without error and none is pending or firing
 //     on the healthy demo.
@@ -476,7 +476,7 @@ func TestDashboardPrometheusEndToEndIntegration(t *testing.T) {
 	t.Logf("Prometheus scraped the demo a dozen times %v after the start", time.Since(start).Round(time.Millisecond))
 
 	values := e2eValues(d.addr)
-	var empty, nowData []string
+	var empty, nowData, quiet []string
 	for _, q := range qs {
 		if q.kind == "alert" {
 			continue
@@ -504,7 +504,12 @@ func TestDashboardPrometheusEndToEndIntegration(t *testing.T) {
 			continue
 		}
 		_, isPending := pending[q.id]
+		tr, isTrouble := troubleOnly[q.id]
 		switch {
+		case isTrouble && len(r.samples) > 0:
+			t.Errorf("%s: trouble-only (%s), yet it has data on the healthy demo: %v for %q", q.id, tr.when, r.samples, e)
+		case isTrouble:
+			quiet = append(quiet, q.id)
 		case len(r.samples) == 0 && isPending:
 			empty = append(empty, q.id)
 		case len(r.samples) == 0:
@@ -520,7 +525,11 @@ func TestDashboardPrometheusEndToEndIntegration(t *testing.T) {
 		}
 	}
 	sort.Strings(empty)
-	t.Logf("%d pending queries without data, as expected:\n  %s", len(empty), strings.Join(empty, "\n  "))
+	sort.Strings(quiet)
+	if len(empty) > 0 {
+		t.Logf("%d pending queries without data, as expected:\n  %s", len(empty), strings.Join(empty, "\n  "))
+	}
+	t.Logf("%d trouble-only queries without data on the healthy demo, as they should be:\n  %s", len(quiet), strings.Join(quiet, "\n  "))
 	for _, id := range nowData {
 		t.Logf("pending %q now returns data: remove it from pending", id)
 	}

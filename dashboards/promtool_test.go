@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -140,5 +141,84 @@ func TestDashboardPrometheusConfigPromtool(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "alerts.yaml") {
 		t.Errorf("promtool check config prometheus.yml did not check alerts.yaml:\n%s", out)
+	}
+}
+
+// TestDashboardTroubleQueriesPromtool proves that each trouble-only query
+// (troubleOnly) has data only in its trouble: promtool evaluates it, with
+// the variables expanded as the end-to-end test does (job, a 10 s
+// $__rate_interval) and every instance selected, over its entry's series:
+// nothing at the entry's healthy time, data at its failing time.
+func TestDashboardTroubleQueriesPromtool(t *testing.T) {
+	bin := promtool(t)
+	byID := map[string]query{}
+	for _, q := range allQueries(t) {
+		byID[q.id] = q
+	}
+	values := e2eValues("")
+	values["instance"] = ".*" // "All"
+	type sample struct {
+		Labels string  `yaml:"labels"`
+		Value  float64 `yaml:"value"`
+	}
+	type exprTest struct {
+		Expr       string   `yaml:"expr"`
+		EvalTime   string   `yaml:"eval_time"`
+		ExpSamples []sample `yaml:"exp_samples"`
+	}
+	type inputSeries struct {
+		Series string `yaml:"series"`
+		Values string `yaml:"values"`
+	}
+	type unitTest struct {
+		Name           string        `yaml:"name"`
+		Interval       string        `yaml:"interval"`
+		InputSeries    []inputSeries `yaml:"input_series"`
+		PromqlExprTest []exprTest    `yaml:"promql_expr_test"`
+	}
+	var tests []unitTest
+	ids := make([]string, 0, len(troubleOnly))
+	for id := range troubleOnly {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		tr := troubleOnly[id]
+		q, ok := byID[id]
+		if !ok {
+			t.Errorf("troubleOnly lists %q, which is no query", id)
+			continue
+		}
+		e, err := expandWith(q.expr, values)
+		if err != nil {
+			t.Errorf("%s: %v", id, err)
+			continue
+		}
+		ut := unitTest{Name: id, Interval: "1s"}
+		for _, s := range tr.series {
+			labels := fmt.Sprintf(`job=%q, instance=%q`, e2eJob, s.instance)
+			if s.labels != "" {
+				labels += ", " + s.labels
+			}
+			ut.InputSeries = append(ut.InputSeries, inputSeries{Series: s.metric + "{" + labels + "}", Values: s.values})
+		}
+		// Whatever the query's labels and values: one sample 1 when it has
+		// data, none when it has not.
+		has := "clamp(count(" + e + "), 1, 1)"
+		ut.PromqlExprTest = []exprTest{
+			{Expr: has, EvalTime: tr.healthy, ExpSamples: []sample{}},
+			{Expr: has, EvalTime: tr.failing, ExpSamples: []sample{{Labels: "{}", Value: 1}}},
+		}
+		tests = append(tests, ut)
+	}
+	if len(tests) == 0 {
+		return
+	}
+	file := filepath.Join(t.TempDir(), "trouble_test.yaml")
+	writeYAML(t, file, map[string]any{"rule_files": []string{}, "evaluation_interval": "1s", "tests": tests})
+	out, err := exec.Command(bin, "test", "rules", file).CombinedOutput()
+	if err != nil {
+		b, _ := os.ReadFile(file)
+		t.Fatalf("promtool test rules: the trouble-only queries do not have data only in trouble: %v\n%s\ntest file:\n%s", err, out, b)
 	}
 }

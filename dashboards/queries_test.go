@@ -16,34 +16,16 @@ import (
 // Such a query is still parsed by Prometheus, but the live tests accept that
 // its awaited metrics are missing from the worker's /metrics and that it
 // returns no data. When the awaited metrics land, the end-to-end test logs
-// "now returns data: remove it from pending" and the entry should go: a
-// later change empties this list. dashboards/README.md documents it.
+// "now returns data: remove it from pending" and the entry should go.
+// dashboards/README.md documents it.
+//
+// It is empty: every query names metrics the worker exports, and every
+// query but the trouble-only ones (troubleOnly) returns data on the healthy
+// demo. A query added ahead of its metrics goes here until they land.
 //
 // Keys are query ids as queryID builds them: "FILE | PANEL TITLE | REFID",
 // "FILE | annotation NAME" or "alerts.yaml | ALERTNAME".
-var pending = map[string]awaited{
-	// Returns data only while a rules reload is failing: the healthy demo
-	// of the end-to-end test never has it (the rule metrics themselves are
-	// exported since issue 5).
-	"trust.json | annotation Rules reload failing": {
-		series: []string{"circleguard_rules_reload_success == 0"},
-		why:    "the annotation marks failed rules reloads; a healthy worker has none",
-	},
-
-	// Proposed here; nobody builds them yet (see the README's list).
-	"trust.json | Model versions | A": {
-		metrics: []string{"circleguard_model_info"},
-		why:     "proposed: a gauge set to 1 with label version = the model's content hash (as rules_version and model_version in verdicts)",
-	},
-	"trust.json | Classifier score distribution | A":       classifierScore,
-	"trust.json | Classifier score p50 / p90 by label | A": classifierScore,
-	"trust.json | Classifier score p50 / p90 by label | B": classifierScore,
-	"trust.json | Build versions | A": {
-		metrics: []string{"circleguard_build_info"},
-		why: "exported by the binary, but registered by package main (cmd_run.go's newRegistry), " +
-			"not by the packages the in-process demo of these tests uses: moving it next to worker.NewMetrics ends this",
-	},
-}
+var pending = map[string]awaited{}
 
 // awaited is what a pending query waits for.
 type awaited struct {
@@ -52,12 +34,54 @@ type awaited struct {
 	why     string
 }
 
-var (
-	classifierScore = awaited{
-		metrics: []string{"circleguard_classifier_score"},
-		why:     "proposed: histogram of each label's classifier probability per post, label label, buckets 0.1 wide",
-	}
-)
+// troubleOnly lists the dashboard queries that return data only while
+// something is wrong, such as an annotation that marks failures: a healthy
+// worker gives them nothing to show. Like every other query, each must
+// parse in Prometheus and name only metrics the worker exports (no pending
+// exemption); unlike them, it need not return data on the healthy demo of
+// the end-to-end test. The tests make "only in trouble" explicit instead:
+//   - TestDashboardPrometheusEndToEndIntegration: no data on the healthy
+//     demo (data there would be a false alarm);
+//   - TestDashboardTroubleQueriesPromtool: no data from the series of a
+//     healthy worker, data once they show the trouble (promtool evaluates
+//     the query over them, variables expanded as for the demo).
+//
+// Alert rules are not listed: promtool's tests (alerts_test.yaml) cover
+// when each fires, and the end-to-end test checks that none fires on the
+// demo. Keys are query ids, as for pending. dashboards/README.md documents
+// it.
+var troubleOnly = map[string]trouble{
+	"trust.json | annotation Rules reload failing": {
+		when: "a reload of rules.dir failed and the previous rule set is still active",
+		series: []troubleSeries{
+			// One instance reloads fine throughout; the other's reload fails at 30 s.
+			{metric: "circleguard_rules_reload_success", instance: "a:9465", values: "1x60"},
+			{metric: "circleguard_rules_reload_success", instance: "b:9465", values: "1x29 0x31"},
+		},
+		healthy: "20s",
+		failing: "45s",
+	},
+}
+
+// trouble is the situation in which a trouble-only query has data.
+type trouble struct {
+	when string // what is wrong when the query has data
+	// series are the input series, one sample a second: healthy at first,
+	// in trouble later.
+	series []troubleSeries
+	// healthy and failing are evaluation times (promtool durations) at
+	// which the query must return nothing, and something.
+	healthy, failing string
+}
+
+// troubleSeries is one input series of a trouble. The test gives it the
+// end-to-end test's job label.
+type troubleSeries struct {
+	metric   string // a metric name
+	instance string // its instance label
+	labels   string // more labels, e.g. `partition="0"`; may be empty
+	values   string // promtool's expanding notation, e.g. "1x29 0x31"
+}
 
 // awaits reports whether the pending query id waits for metric name (a
 // histogram's _bucket, _sum and _count included).
@@ -196,6 +220,11 @@ func allQueries(t *testing.T) []query {
 	for id := range pending {
 		if !ids[id] {
 			t.Errorf("pending lists %q, which is no query: remove it or fix its id", id)
+		}
+	}
+	for id := range troubleOnly {
+		if !ids[id] {
+			t.Errorf("troubleOnly lists %q, which is no query: remove it or fix its id", id)
 		}
 	}
 	return qs
@@ -384,13 +413,48 @@ func TestSelectorNames(t *testing.T) {
 	}
 }
 
-// TestPendingKnown checks that every pending entry names a query that
-// exists and says why it is pending.
+// TestPendingKnown checks that every pending and trouble-only entry names a
+// query that exists and says why it is listed; a trouble-only entry must be
+// a panel or an annotation (alerts have promtool tests), not also pending,
+// and its series must be metrics its query names.
 func TestPendingKnown(t *testing.T) {
-	allQueries(t)
+	qs := allQueries(t)
 	for id, a := range pending {
 		if a.why == "" || len(a.metrics)+len(a.series) == 0 {
 			t.Errorf("pending %q: say what it awaits and why", id)
+		}
+	}
+	byID := map[string]query{}
+	for _, q := range qs {
+		byID[q.id] = q
+	}
+	for id, tr := range troubleOnly {
+		q, ok := byID[id]
+		if !ok {
+			continue // allQueries reported it
+		}
+		if _, both := pending[id]; both {
+			t.Errorf("%q is both pending and trouble-only: it is one or the other", id)
+		}
+		if q.kind != "panel" && q.kind != "annotation" {
+			t.Errorf("trouble-only %q is a %s: only panels and annotations may be", id, q.kind)
+		}
+		if tr.when == "" || len(tr.series) == 0 || tr.healthy == "" || tr.failing == "" {
+			t.Errorf("trouble-only %q: say when it has data, with the series of that trouble and when they are healthy and failing", id)
+		}
+		e, err := expandWith(q.expr, allValues(q.vars))
+		if err != nil {
+			t.Errorf("%s: %v", id, err)
+			continue
+		}
+		names := map[string]bool{}
+		for _, n := range selectorNames(e) {
+			names[n] = true
+		}
+		for _, s := range tr.series {
+			if !names[s.metric] || s.instance == "" || s.values == "" {
+				t.Errorf("trouble-only %q: series %+v: want a metric of its query %q, an instance and values", id, s, q.expr)
+			}
 		}
 	}
 }

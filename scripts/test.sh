@@ -17,11 +17,19 @@ on_exit() {
   for ((i = ${#stops[@]} - 1; i >= 0; i--)); do ${stops[i]} || true; done
 }
 trap on_exit EXIT
-# The broker: fetched from Maven Central on first use.
+cache=${CIRCLEGUARD_CACHE:-$PWD/.cache}
+# The broker: fetched from Maven Central on first use. start prints its
+# PLAINTEXT address and writes <cache>/kafka/env, which exports it with the
+# SSL and SASL_SSL listeners, their CA and the SCRAM user and password.
 scripts/kafka.sh status >/dev/null 2>&1 || stops+=("scripts/kafka.sh stop")
-CIRCLEGUARD_TEST_KAFKA=$(scripts/kafka.sh start | tail -n 1)
-export CIRCLEGUARD_TEST_KAFKA
-echo "test.sh: real Kafka broker at $CIRCLEGUARD_TEST_KAFKA" >&2
+kafka_addr=$(scripts/kafka.sh start | tail -n 1)
+# shellcheck source=/dev/null
+. "$cache/kafka/env"  # CIRCLEGUARD_TEST_KAFKA{,_TLS,_SASL,_CA,_SASL_USER,_SASL_PASSWORD}
+if [ "${CIRCLEGUARD_TEST_KAFKA:-}" != "$kafka_addr" ]; then
+  echo "test.sh: $cache/kafka/env names broker ${CIRCLEGUARD_TEST_KAFKA:-none}, but kafka.sh started $kafka_addr" >&2
+  exit 1
+fi
+echo "test.sh: real Kafka broker at $CIRCLEGUARD_TEST_KAFKA (SSL ${CIRCLEGUARD_TEST_KAFKA_TLS:-none}, SASL_SSL ${CIRCLEGUARD_TEST_KAFKA_SASL:-none})" >&2
 # Redis (it keeps no data): stopped on exit if this script started it.
 scripts/redis.sh status >/dev/null 2>&1 || stops+=("scripts/redis.sh stop")
 CIRCLEGUARD_TEST_REDIS=$(scripts/redis.sh start | tail -n 1)
@@ -32,7 +40,7 @@ echo "test.sh: real redis-server at $CIRCLEGUARD_TEST_REDIS" >&2
 scripts/prometheus.sh status >/dev/null 2>&1 || stops+=("scripts/prometheus.sh stop")
 scripts/prometheus.sh start >/dev/null
 # shellcheck source=/dev/null
-. "${CIRCLEGUARD_CACHE:-$PWD/.cache}/prometheus/env"  # CIRCLEGUARD_TEST_PROMETHEUS{,_TARGETS,_RULES}
+. "$cache/prometheus/env"  # CIRCLEGUARD_TEST_PROMETHEUS{,_TARGETS,_RULES}
 echo "test.sh: real Prometheus at $CIRCLEGUARD_TEST_PROMETHEUS (targets $CIRCLEGUARD_TEST_PROMETHEUS_TARGETS)" >&2
 
 echo "test.sh: go vet" >&2
