@@ -59,7 +59,11 @@ func (s *summary) take() (snapshot, error) {
 					sn.deadBy[label(m, "reason")] += v
 				}
 			case "circleguard_reasons_total":
-				sn.reasons[label(m, "id")] += m.GetCounter().GetValue()
+				// Every verdict carries the classifier's reason and the
+				// repetition counts: only what fired says something.
+				if kind, id := label(m, "kind"), label(m, "id"); kind != "classifier" && !(kind == "repetition" && id == "counts") {
+					sn.reasons[id] += m.GetCounter().GetValue()
+				}
 			case "circleguard_consumer_lag_messages":
 				sn.lag += m.GetGauge().GetValue()
 			}
@@ -91,9 +95,10 @@ func (s *summary) print(w io.Writer, screen bool) {
 	up := now.Sub(s.start).Round(time.Second)
 
 	if !screen {
-		fmt.Fprintf(w, "%6s  %7.0f posts/s  produced %d  verdicts %d  dead-letter %d  lag %d  | %s | top: %s\n",
+		fmt.Fprintf(w, "%6s  %7.0f posts/s  produced %d  verdicts %d  dead-letter %d  lag %d  | %s | %s | top: %s\n",
 			up, rate, int64(sn.produced), int64(sn.verdicts), int64(sn.dead), int64(sn.lag),
-			mix(sn.actions, sn.verdicts, []string{"allow", "limit", "review", "block"}), top(sn.reasons, 3))
+			mix(sn.actions, sn.verdicts, []string{"allow", "limit", "review", "block"}),
+			mix(sn.labels, sn.verdicts, []string{"sales", "brushing", "mlm", "fraud"}), top(sn.reasons, 3))
 		return
 	}
 	var b strings.Builder
