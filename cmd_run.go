@@ -74,6 +74,11 @@ func cmdRun(ctx context.Context, args []string, getenv func(string) string, stde
 // the rule set src gives. The caller closes the store (closeStore) after
 // the engine's last use.
 func openEngine(ctx context.Context, cfg Config, src engine.RuleSource) (*engine.Engine, repetition.Store, error) {
+	if m := &cfg.Repetition.Memory; m.MaxKeys == 0 && m.MaxPosts > 0 && cfg.Fingerprint.Bands > 0 {
+		// A post that is not trivial uses a key per band plus its exact
+		// key: size the table for a window of MaxPosts such posts.
+		m.MaxKeys = (cfg.Fingerprint.Bands + 1) * m.MaxPosts
+	}
 	store, err := repetition.Open(ctx, cfg.Repetition)
 	if err != nil {
 		return nil, nil, err

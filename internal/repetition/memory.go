@@ -36,7 +36,8 @@ type MemoryConfig struct {
 	// MaxKeys is the number of band and exact keys remembered, 8 bytes each,
 	// allocated up front. A post that is not trivial uses one key per band
 	// plus one, shared with its copies; when full, the keys used longest ago
-	// are forgotten. Default: 17 × MaxPosts (16 bands a post).
+	// are forgotten. Default: 17 × MaxPosts (16 bands a post, the
+	// fingerprint default; `circleguard run` sizes it from fingerprint.bands).
 	MaxKeys int `yaml:"max_keys"`
 	// MinSharedBands is as in Config. Default: 2.
 	MinSharedBands int `yaml:"-"`
