@@ -52,13 +52,20 @@ var badCases = []struct {
 	{"json_null", ReasonInvalidJSON, func(b *badMaker) []byte { return []byte(b.pick("null", " null\n", "null ")) }},
 	{"json_array", ReasonInvalidJSON, func(b *badMaker) []byte { return []byte("[" + string(b.valid()) + "]") }},
 	{"empty", ReasonInvalidJSON, func(b *badMaker) []byte { return []byte{} }},
+	{"deeply_nested", ReasonInvalidJSON, (*badMaker).deeplyNested},
+	{"nul_bytes", ReasonInvalidJSON, (*badMaker).nulBytes},
+	{"huge_number", ReasonInvalidField, (*badMaker).hugeNumber},
+	{"duplicate_key", ReasonInvalidJSON, (*badMaker).duplicateKey},
 }
 
 // BadMessages returns n malformed messages for tests of the dead-letter
 // path, cycling through the cases: not JSON, truncated JSON, invalid UTF-8
 // in text, missing id / author_id / text / created_at, created_at not
 // RFC 3339, id as a number, text as an object, another required field of
-// the wrong type, JSON null, a JSON array, an empty message. Each case's
+// the wrong type, JSON null, a JSON array, an empty message, an unknown
+// member nested deeper than encoding/json's limit of 10,000 levels, raw NUL
+// bytes inside a string, a number far beyond float64 or int64 in a typed
+// field, a field the decoder reads given twice. Each case's
 // details (the post, where it is cut, which bytes are invalid) vary with
 // seed and from one cycle to the next. Apart from the defect, each message
 // is a realistic post from the Generator with the same seed, so its text is
@@ -68,7 +75,8 @@ var badCases = []struct {
 // contract is one JSON object per message); a wrong type or an unparsable
 // created_at is "invalid_field"; invalid UTF-8 is "invalid_utf8" although
 // the message is well-formed JSON otherwise (encoding/json would silently
-// replace the bytes by U+FFFD).
+// replace the bytes by U+FFFD); a duplicate key is "invalid_json" (post
+// refuses it rather than keep the last value as encoding/json would).
 func BadMessages(seed int64, n int) []Bad {
 	g, err := New(Config{Seed: seed})
 	if err != nil {
@@ -266,4 +274,46 @@ func (b *badMaker) wrongType() []byte {
 	default:
 		return b.with("text", "12.5")
 	}
+}
+
+func (b *badMaker) deeplyNested() []byte {
+	depth := 10_001 + b.r.intn(20_000) // past encoding/json's nesting limit
+	v := b.valid()
+	nest := strings.Repeat("[", depth) + "1" + strings.Repeat("]", depth)
+	return append(v[:len(v)-1:len(v)-1], `,"extra":`+nest+"}"...)
+}
+
+func (b *badMaker) nulBytes() []byte {
+	t := b.post.Text
+	at := b.r.intn(len(t) + 1)
+	for at > 0 && at < len(t) && !utf8.RuneStart(t[at]) {
+		at--
+	}
+	// A raw NUL is a control character, which JSON strings may not hold
+	// (the escaped form, \u0000, is valid and is not this case).
+	qa, qb := quote(t[:at]), quote(t[at:])
+	return b.with("text", qa[:len(qa)-1]+strings.Repeat("\x00", 1+b.r.intn(3))+qb[1:])
+}
+
+func (b *badMaker) hugeNumber() []byte {
+	switch b.r.intn(3) {
+	case 0:
+		return b.with("id", "1e400") // beyond float64, and not a string anyway
+	case 1:
+		v := b.valid()
+		return append(v[:len(v)-1:len(v)-1], `,"author":{"friends":1e400}}`...)
+	default:
+		v := b.valid()
+		return append(v[:len(v)-1:len(v)-1], `,"author":{"friends":`+strings.Repeat("9", 40+b.r.intn(400))+`}}`...)
+	}
+}
+
+func (b *badMaker) duplicateKey() []byte {
+	key := b.pick("text", "id", "author_id", "created_at", "Text")
+	raw := quote("加微信 mm520 " + b.post.Text)
+	if key == "created_at" {
+		raw = quote(b.post.CreatedAt.Add(time.Hour).Format(time.RFC3339))
+	}
+	v := b.valid()
+	return append(v[:len(v)-1:len(v)-1], ","+quote(key)+":"+raw+"}"...)
 }

@@ -94,6 +94,9 @@ func Decode(data []byte, maxBytes int) (Post, error) {
 		}
 		return Post{}, &DecodeError{Reason: ReasonInvalidJSON, Detail: jsonDetail(err)}
 	}
+	if dup := duplicateField(trimmed); dup != "" {
+		return Post{}, &DecodeError{Reason: ReasonInvalidJSON, Field: dup, Detail: "duplicate key"}
+	}
 	switch {
 	case w.ID == nil:
 		return Post{}, missing("id")
@@ -159,4 +162,61 @@ func jsonDetail(err error) string {
 		return fmt.Sprintf("syntax error at byte %d", se.Offset)
 	}
 	return "malformed JSON"
+}
+
+// fields are the top-level members Decode reads, as encoding/json matches
+// them (case-insensitively).
+var fields = [...]string{"id", "author_id", "text", "created_at", "lang", "links", "media", "author"}
+
+// duplicateField returns the name of a field Decode reads that appears more
+// than once among the top-level members of obj (in any letter case), or "".
+// encoding/json keeps the last of duplicate keys where other parsers keep the
+// first: a producer or a moderator's tool could then see one text and
+// circleguard another, so such a post is refused rather than guessed at.
+// obj must be a JSON object that json.Unmarshal accepted; the scan does not
+// allocate unless a key holds an escape.
+func duplicateField(obj []byte) string {
+	var seen [len(fields)]bool
+	depth, expectKey := 0, false
+	for i := 0; i < len(obj); i++ {
+		switch c := obj[i]; c {
+		case '{', '[':
+			depth++
+			expectKey = c == '{' && depth == 1
+		case '}', ']':
+			depth--
+		case ',':
+			expectKey = depth == 1
+		case '"':
+			start := i + 1
+			escaped := false
+			for i++; i < len(obj) && obj[i] != '"'; i++ {
+				if obj[i] == '\\' {
+					escaped = true
+					i++
+				}
+			}
+			if !expectKey {
+				continue
+			}
+			expectKey = false
+			key := obj[start:i]
+			if escaped {
+				var k string
+				if json.Unmarshal(obj[start-1:i+1], &k) != nil {
+					continue
+				}
+				key = []byte(k)
+			}
+			for f, name := range fields {
+				if len(key) >= len(name) && bytes.EqualFold(key, []byte(name)) {
+					if seen[f] {
+						return name
+					}
+					seen[f] = true
+				}
+			}
+		}
+	}
+	return ""
 }

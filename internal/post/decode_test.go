@@ -56,6 +56,13 @@ func TestDecode(t *testing.T) {
 		{name: "created_at a number", in: `{"id":"p1","author_id":"a1","text":"x","created_at":1764000000}`, wantReason: ReasonInvalidField, wantField: "created_at"},
 		{name: "bad account_created_at", in: `{"id":"p1","author_id":"a1","text":"x","created_at":"2026-11-01T08:00:00Z","author":{"account_created_at":"yesterday"}}`, wantReason: ReasonInvalidField, wantField: "author.account_created_at"},
 		{name: "huge number in friends", in: `{"id":"p1","author_id":"a1","text":"x","created_at":"2026-11-01T08:00:00Z","author":{"friends":1e400}}`, wantReason: ReasonInvalidField},
+		{name: "duplicate text", in: `{"id":"p1","author_id":"a1","text":"ok","created_at":"2026-11-01T08:00:00Z","text":"spam"}`, wantReason: ReasonInvalidJSON, wantField: "text"},
+		{name: "duplicate id in another case", in: `{"id":"p1","author_id":"a1","text":"x","created_at":"2026-11-01T08:00:00Z","ID":"p2"}`, wantReason: ReasonInvalidJSON, wantField: "id"},
+		{name: "duplicate author_id escaped", in: `{"id":"p1","author_id":"a1","text":"x","created_at":"2026-11-01T08:00:00Z","\u0061uthor_id":"a2"}`, wantReason: ReasonInvalidJSON, wantField: "author_id"},
+		{name: "duplicate optional field", in: `{"id":"p1","author_id":"a1","text":"x","created_at":"2026-11-01T08:00:00Z","lang":"zh","lang":"en"}`, wantReason: ReasonInvalidJSON, wantField: "lang"},
+		{name: "duplicate unknown field is ignored", in: `{"id":"p1","author_id":"a1","text":"x","created_at":"2026-11-01T08:00:00Z","likes":1,"likes":2}`},
+		{name: "nested keys are not top-level duplicates", in: `{"id":"p1","author_id":"a1","text":"x","created_at":"2026-11-01T08:00:00Z","extra":{"id":"p2","text":["id"]},"author":{"friends":1}}`},
+		{name: "key-like text is not a key", in: `{"id":"p1","author_id":"a1","text":"\"id\":\"p2\",","created_at":"2026-11-01T08:00:00Z"}`},
 		{name: "too large", in: `{"id":"p1","author_id":"a1","text":"` + strings.Repeat("广", 400) + `","created_at":"2026-11-01T08:00:00Z"}`, wantReason: ReasonTooLarge},
 	}
 	for _, tt := range tests {
@@ -108,6 +115,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"id":1}`))
 	f.Add([]byte("{\"text\":\"\xff\"}"))
 	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[`))
+	f.Add([]byte(`{"id":"p1","author_id":"a1","text":"x","created_at":"2026-11-01T08:00:00Z","Text":"y"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Decode(data, 4096)
 		if err != nil {
