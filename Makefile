@@ -1,5 +1,5 @@
 # The targets people look for. `make test` is the README's test command.
-.PHONY: build demo test test-unit test-integration bench lint fuzz kafka-start kafka-stop clean model quality quality-brushing
+.PHONY: build demo test test-unit test-integration reliability bench lint fuzz kafka-start kafka-stop clean model quality quality-brushing
 
 build:
 	go build -o circleguard .
@@ -15,6 +15,11 @@ test-unit:
 
 test-integration:
 	scripts/test.sh -run Integration
+
+# Issue 8's scenario table (hostile input, broken rules and a corrupt model,
+# a rebalance storm) on the real broker; `make test` runs the same tests.
+reliability:
+	scripts/test.sh -run IntegrationReliability
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...

@@ -49,8 +49,20 @@ echo "test.sh: go test" >&2
 mkdir -p .cache
 export CIRCLEGUARD_TEST_REPORT=$PWD/.cache/test-report.txt
 rm -f "$CIRCLEGUARD_TEST_REPORT"
-go test -race -shuffle=on -count=1 -timeout 25m "$@" ./...
+# The figures are printed even when a test fails (a FAIL row says which).
+status=0
+go test -race -shuffle=on -count=1 -timeout 25m "$@" ./... || status=$?
 if [ -s "$CIRCLEGUARD_TEST_REPORT" ]; then
   echo "test.sh: figures from the integration tests:"
   sed 's/^/  /' "$CIRCLEGUARD_TEST_REPORT"
+  # The reliability scenarios' rows (reliability_integration_test.go) as
+  # a table: "TestName: reliability|scenario|in|verdicts|dead|lost|dup|recovery s|result|note".
+  if grep -q ': reliability|' "$CIRCLEGUARD_TEST_REPORT"; then
+    echo "test.sh: reliability (issue 8):"
+    awk -F'|' '/: reliability\|/ {
+      if (!h++) printf "  %-28s %9s %9s %6s %5s %5s %9s %-6s %s\n", "scenario", "posts in", "verdicts", "dead", "lost", "dup", "recovery", "result", "note"
+      printf "  %-28s %9s %9s %6s %5s %5s %9s %-6s %s\n", $2, $3, $4, $5, $6, $7, ($8 == "-" ? "-" : $8 "s"), $9, $10
+    }' "$CIRCLEGUARD_TEST_REPORT"
+  fi
 fi
+exit $status
