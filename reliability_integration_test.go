@@ -403,3 +403,72 @@ func TestIntegrationReliabilityRebalanceStorm(t *testing.T) {
 		t.Errorf("%s, want %d posts in and lost 0", row.a, total)
 	}
 }
+
+// privateRedis starts a redis-server of the test's own with scripts/redis.sh
+// on port (its state under .cache/redis-PORT), so that restarting it
+// disturbs no other test, and stops it when the test ends. It returns the
+// address and a function that runs redis.sh with a command on that server.
+func privateRedis(t *testing.T, port int) (string, func(cmd string)) {
+	t.Helper()
+	redisAddr(t) // skips (or fails under CI) where the shared server is not set up
+	run := func(cmd string) {
+		t.Helper()
+		c := exec.Command("scripts/redis.sh", cmd)
+		c.Env = append(os.Environ(), fmt.Sprintf("CIRCLEGUARD_REDIS_PORT=%d", port))
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("scripts/redis.sh %s on port %d: %v\n%s", cmd, port, err, out)
+		}
+	}
+	run("start")
+	t.Cleanup(func() { run("stop") })
+	return fmt.Sprintf("127.0.0.1:%d", port), run
+}
+
+// TestIntegrationReliabilityRedisRestart is scenario 4: the worker's Redis
+// (a private redis-server) is stopped for 3 s and started again while
+// 40,000 posts flow. The worker keeps its promise of one verdict per post
+// by waiting: decide errors are counted and retried, the same process goes
+// on once Redis answers, nothing is lost. The server keeps no data (save "",
+// appendonly no), so the repetition counts start over after the restart.
+func TestIntegrationReliabilityRedisRestart(t *testing.T) {
+	broker := kafkatest.Broker(t)
+	row := &reliabilityRow{scenario: "Redis restart"}
+	defer row.report(t)
+	raddr, redis := privateRedis(t, 16391)
+	tp := newTopics("redis-restart")
+	kafkatest.CreateTopics(t, broker, 6, tp.posts, tp.verdicts, tp.dlq)
+	s := generate(t, gen.Config{Seed: 51}, 40_000)
+	w := startWorker(t, broker, tp, redisFlags(raddr, tp.posts+":")...)
+	defer func() { dumpOnFailure(t, w) }()
+	produced := produceStream(context.Background(), broker, tp.posts, s.msgs, 1000, 200*time.Millisecond)
+	time.Sleep(2 * time.Second)
+	redis("stop")
+	time.Sleep(3 * time.Second)
+	stalled := w.metric(t, "circleguard_verdicts_total")
+	redis("start")
+	up := time.Now()
+	waitUntil(t, "verdicts after Redis is back", func() bool { return w.metric(t, "circleguard_verdicts_total") > stalled })
+	row.recovery = time.Since(up)
+	if err := <-produced; err != nil {
+		t.Fatalf("produce: %v", err)
+	}
+	waitLagZero(t, broker, tp, 2*time.Minute, w.logs)
+	errs := w.metric(t, "circleguard_decide_errors_total")
+	select {
+	case err := <-w.done:
+		t.Fatalf("the worker exited: %v", err)
+	default:
+	}
+	w.stop(t)
+	row.a = countAnswers(t, broker, tp)
+	row.note = fmt.Sprintf("Redis down 3 s; the worker waited (decide_errors_total %v, retried) and went on without a restart; counts start over (Redis keeps no data)", errs)
+	if errs == 0 {
+		t.Errorf("circleguard_decide_errors_total = 0 with Redis down for 3 s")
+	}
+	if !strings.Contains(w.logs.String(), "decide failed; retrying the batch") || !strings.Contains(w.logs.String(), "deciding again after errors") {
+		t.Errorf("the log does not show the wait and the recovery")
+	}
+	if row.a.lost != 0 || row.a.inputs != len(s.msgs) {
+		t.Errorf("%s, want %d posts in and lost 0", row.a, len(s.msgs))
+	}
+}
