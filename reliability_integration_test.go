@@ -472,3 +472,97 @@ func TestIntegrationReliabilityRedisRestart(t *testing.T) {
 		t.Errorf("%s, want %d posts in and lost 0", row.a, len(s.msgs))
 	}
 }
+
+// privateKafka starts a broker of the test's own with scripts/kafka.sh on
+// ports 29092-29095, its data under .cache/reliability-kafka (the jars are
+// the shared broker's, linked), so that restarting it disturbs no other
+// test, and stops it when the test ends. It returns the PLAINTEXT address
+// and a function that runs kafka.sh with a command on that broker.
+func privateKafka(t *testing.T) (string, func(cmd string)) {
+	t.Helper()
+	kafkatest.Broker(t) // skips (or fails under CI) where the shared broker is not set up
+	cache := os.Getenv("CIRCLEGUARD_CACHE")
+	if cache == "" {
+		cache = ".cache"
+	}
+	cache, _ = filepath.Abs(cache)
+	own := filepath.Join(cache, "reliability-kafka")
+	if err := os.MkdirAll(filepath.Join(own, "kafka"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(own, "kafka", "libs")); err != nil {
+		if err := os.Symlink(filepath.Join(cache, "kafka", "libs"), filepath.Join(own, "kafka", "libs")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(cmd string) {
+		t.Helper()
+		c := exec.Command("scripts/kafka.sh", cmd)
+		c.Env = append(os.Environ(), "CIRCLEGUARD_CACHE="+own, "CIRCLEGUARD_KAFKA_PORT=29092", "CIRCLEGUARD_KAFKA_CONTROLLER_PORT=29093",
+			"CIRCLEGUARD_KAFKA_TLS_PORT=29094", "CIRCLEGUARD_KAFKA_SASL_PORT=29095")
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("scripts/kafka.sh %s (private broker): %v\n%s", cmd, err, out)
+		}
+	}
+	run("start")
+	t.Cleanup(func() { run("stop") })
+	return "127.0.0.1:29092", run
+}
+
+// TestIntegrationReliabilityBrokerRestart is scenario 2: a private broker is
+// restarted (scripts/kafka.sh restart: stop, then start on the same data)
+// while the worker, on the Redis store, works through a backlog; more posts
+// follow once the broker is back. The same worker process must go on by
+// itself (its log and metrics show the fetch or produce errors, then
+// progress) and nothing may be lost.
+func TestIntegrationReliabilityBrokerRestart(t *testing.T) {
+	raddr := redisAddr(t)
+	broker, kafkaSh := privateKafka(t)
+	row := &reliabilityRow{scenario: "broker restart"}
+	defer row.report(t)
+	tp := newTopics("broker-restart")
+	kafkatest.CreateTopics(t, broker, 6, tp.posts, tp.verdicts, tp.dlq)
+	s := generate(t, gen.Config{Seed: 61}, 40_000)
+	kafkatest.Produce(t, broker, tp.posts, s.msgs[:30_000])
+	w := startWorker(t, broker, tp, redisFlags(raddr, tp.posts+":")...)
+	defer func() { dumpOnFailure(t, w) }()
+	waitUntil(t, "the first verdicts", func() bool { return w.metric(t, "circleguard_verdicts_total") >= 3000 })
+	before := w.metric(t, "circleguard_verdicts_total")
+	t0 := time.Now()
+	kafkaSh("restart")
+	up := time.Now()
+	atUp := w.metric(t, "circleguard_verdicts_total")
+	deadline := time.Now().Add(2 * time.Minute)
+	for w.metric(t, "circleguard_verdicts_total") <= atUp && atUp < 30_000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no verdict within 2 min of the broker's restart\n%s", w.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	row.recovery = time.Since(up)
+	kafkatest.Produce(t, broker, tp.posts, s.msgs[30_000:])
+	waitLagZero(t, broker, tp, 2*time.Minute, w.logs)
+	var errs []string
+	for _, m := range []string{"circleguard_fetch_errors_total", "circleguard_produce_errors_total", "circleguard_commit_errors_total", "circleguard_lag_poll_errors_total"} {
+		if n := w.metric(t, m); n > 0 {
+			errs = append(errs, fmt.Sprintf("%s %v", strings.TrimPrefix(m, "circleguard_"), n))
+		}
+	}
+	select {
+	case err := <-w.done:
+		t.Fatalf("the worker exited: %v", err)
+	default:
+	}
+	w.stop(t)
+	row.a = countAnswers(t, broker, tp)
+	logs := w.logs.String()
+	warned := strings.Count(logs, `"level":"WARN"`)
+	row.note = fmt.Sprintf("kafka.sh restart took %.1fs mid-backlog (%v verdicts before, %v when back); %s; %d warnings logged; the same worker process went on; recovery = broker up to the next verdict",
+		up.Sub(t0).Seconds(), before, atUp, strings.Join(errs, ", "), warned)
+	if len(errs) == 0 || warned == 0 {
+		t.Errorf("neither the metrics nor the log show the broker's absence: errors %v, %d warnings", errs, warned)
+	}
+	if row.a.lost != 0 || row.a.inputs != len(s.msgs) {
+		t.Errorf("%s, want %d posts in and lost 0", row.a, len(s.msgs))
+	}
+}
