@@ -526,7 +526,11 @@ func TestIntegrationReliabilityBrokerRestart(t *testing.T) {
 	kafkatest.Produce(t, broker, tp.posts, s.msgs[:30_000])
 	w := startWorker(t, broker, tp, redisFlags(raddr, tp.posts+":")...)
 	defer func() { dumpOnFailure(t, w) }()
-	waitUntil(t, "the first verdicts", func() bool { return w.metric(t, "circleguard_verdicts_total") >= 3000 })
+	// Mid-stream, once offsets are being committed: what was decided and
+	// committed before the stop must not come back.
+	waitUntil(t, "the first verdicts and commits", func() bool {
+		return w.metric(t, "circleguard_verdicts_total") >= 3000 && w.metric(t, "circleguard_commits_total") >= 5
+	})
 	before := w.metric(t, "circleguard_verdicts_total")
 	t0 := time.Now()
 	kafkaSh("restart")
