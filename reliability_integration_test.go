@@ -425,7 +425,8 @@ func privateRedis(t *testing.T, port int) (string, func(cmd string)) {
 }
 
 // TestIntegrationReliabilityRedisRestart is scenario 4: the worker's Redis
-// (a private redis-server) is stopped for 3 s and started again while
+// (a private redis-server) is stopped until the worker has failed to reach
+// it, two seconds more, and started again while
 // 40,000 posts flow. The worker keeps its promise of one verdict per post
 // by waiting: decide errors are counted and retried, the same process goes
 // on once Redis answers, nothing is lost. The server keeps no data (save "",
@@ -441,10 +442,15 @@ func TestIntegrationReliabilityRedisRestart(t *testing.T) {
 	w := startWorker(t, broker, tp, redisFlags(raddr, tp.posts+":")...)
 	defer func() { dumpOnFailure(t, w) }()
 	produced := produceStream(context.Background(), broker, tp.posts, s.msgs, 1000, 200*time.Millisecond)
-	time.Sleep(2 * time.Second)
+	// Redis goes away while posts flow, and stays away until the worker
+	// has run into it (a fixed sleep let a slow CI run miss the outage).
+	waitUntil(t, "the first verdicts", func() bool { return w.metric(t, "circleguard_verdicts_total") > 0 })
 	redis("stop")
-	time.Sleep(3 * time.Second)
+	down := time.Now()
+	waitUntil(t, "a failed decide while Redis is down", func() bool { return w.metric(t, "circleguard_decide_errors_total") > 0 })
+	time.Sleep(2 * time.Second)
 	stalled := w.metric(t, "circleguard_verdicts_total")
+	downFor := time.Since(down)
 	redis("start")
 	up := time.Now()
 	waitUntil(t, "verdicts after Redis is back", func() bool { return w.metric(t, "circleguard_verdicts_total") > stalled })
@@ -461,9 +467,9 @@ func TestIntegrationReliabilityRedisRestart(t *testing.T) {
 	}
 	w.stop(t)
 	row.a = countAnswers(t, broker, tp)
-	row.note = fmt.Sprintf("Redis down 3 s; the worker waited (decide_errors_total %v, retried) and went on without a restart; counts start over (Redis keeps no data)", errs)
+	row.note = fmt.Sprintf("Redis down %.1f s; the worker waited (decide_errors_total %v, retried) and went on without a restart; counts start over (Redis keeps no data)", downFor.Seconds(), errs)
 	if errs == 0 {
-		t.Errorf("circleguard_decide_errors_total = 0 with Redis down for 3 s")
+		t.Errorf("circleguard_decide_errors_total = 0 with Redis down for %v", downFor)
 	}
 	if !strings.Contains(w.logs.String(), "decide failed; retrying the batch") || !strings.Contains(w.logs.String(), "deciding again after errors") {
 		t.Errorf("the log does not show the wait and the recovery")
