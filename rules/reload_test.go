@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/circleguard/circleguard/internal/testenv"
 )
 
 // writeFile writes a file under dir, creating folders.
@@ -203,26 +205,7 @@ func TestMetricsLint(t *testing.T) {
 	m.activated(s, nil)
 	m.reloaded(nil)
 	s.Eval(featuresOf("诚招代理，零门槛，一件代发"), nil)
-	problems, err := testutil.GatherAndLint(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("metric %s: %s", p.Metric, p.Text)
-	}
-	doc, err := os.ReadFile("../docs/metrics.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if !strings.Contains(string(doc), "`"+mf.GetName()+"`") {
-			t.Errorf("%s is not documented in docs/metrics.md", mf.GetName())
-		}
-	}
+	testenv.LintMetrics(t, reg, "../docs/metrics.md")
 }
 
 func TestMetricsFixed(t *testing.T) {

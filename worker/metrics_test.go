@@ -2,13 +2,14 @@ package worker
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/circleguard/circleguard/internal/testenv"
 )
 
 // TestMetricsLint lints the worker's metrics and keeps docs/metrics.md
@@ -21,26 +22,7 @@ func TestMetricsLint(t *testing.T) {
 	m.CommittedOffset.WithLabelValues("0").Set(0)
 	m.Reasons.WithLabelValues("signal", "contact.wechat").Inc()
 	m.observeClassifier("m-000000000000", map[string]float64{"spam": 0.9, "sales": 0.1})
-	problems, err := testutil.GatherAndLint(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("metric %s: %s", p.Metric, p.Text)
-	}
-	doc, err := os.ReadFile("../docs/metrics.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if !strings.Contains(string(doc), "`"+mf.GetName()+"`") {
-			t.Errorf("%s is not documented in docs/metrics.md", mf.GetName())
-		}
-	}
+	testenv.LintMetrics(t, reg, "../docs/metrics.md")
 }
 
 // TestObserveClassifier checks circleguard_classifier_score and
