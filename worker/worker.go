@@ -59,6 +59,9 @@ type Worker struct {
 	tracker *tracker
 	ready   atomic.Bool
 	lagOK   atomic.Int64 // unix nanos of the last successful lag poll
+	// passThrough (NewPassThrough) copies each message to the verdicts
+	// topic instead of decoding and deciding it.
+	passThrough bool
 }
 
 // New checks the configuration and returns a Worker. It does not contact the
@@ -307,6 +310,10 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 	t0 := time.Now()
 	for i := range b.msgs {
 		m := &b.msgs[i]
+		if w.passThrough {
+			outs[i] = kafka.Message{Topic: w.kcfg.VerdictsTopic, Key: m.Key, Value: m.Value}
+			continue
+		}
 		p, err := post.Decode(m.Value, w.cfg.MaxPostBytes)
 		if err != nil {
 			results[i].reason = post.ReasonOf(err)
@@ -373,7 +380,7 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 	for i, r := range results {
 		if r.reason != "" {
 			w.metrics.DeadLetters.WithLabelValues(r.reason).Inc()
-		} else {
+		} else if !w.passThrough {
 			w.metrics.Verdicts.WithLabelValues(r.action, r.label).Inc()
 			for _, rs := range r.reasons {
 				w.metrics.Reasons.WithLabelValues(rs.Kind, rs.ID).Inc()
