@@ -3,7 +3,6 @@
 package verdict
 
 import (
-	"encoding/json"
 	"time"
 )
 
@@ -124,22 +123,20 @@ type Verdict struct {
 	DecidedAt    time.Time `json:"decided_at"`
 }
 
-// Append appends v as one line of JSON (without a newline) to dst.
+// Append appends v as one line of JSON (without a newline) to dst and
+// returns the extended buffer. The bytes are exactly those json.Marshal
+// writes for v, except that nil Labels, Reasons and Shadow are written as []
+// (never null); v is not modified. Append does not allocate when dst has
+// room for the line. A score or weight that is NaN or infinite, or a time
+// that RFC 3339 cannot represent, is an error (the one json.Marshal returns)
+// and dst is returned with its length unchanged (bytes past that length may
+// have been overwritten).
 func (v *Verdict) Append(dst []byte) ([]byte, error) {
-	if v.Labels == nil {
-		v.Labels = []string{}
+	b, ok := v.appendJSON(dst)
+	if !ok {
+		return dst, v.marshalError()
 	}
-	if v.Reasons == nil {
-		v.Reasons = []Reason{}
-	}
-	if v.Shadow == nil {
-		v.Shadow = []Reason{}
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, b...), nil
+	return b, nil
 }
 
 // PrimaryLabel returns the first of v.Labels in the order of Labels' severity
