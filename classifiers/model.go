@@ -123,75 +123,114 @@ const TopFeatures = 3
 type predictScratch struct {
 	tokens []string
 	feats  []feature
+	best   []candidate // TopFeatures per label
+	fill   []int       // how many of each label's best are set
+}
+
+// candidate is one of a label's strongest contributions so far.
+type candidate struct {
+	f feature
+	w float64
 }
 
 // Predict scores one normalised text. e may be nil. The result's slices are
 // freshly allocated; the Top tokens are substrings of norm or constants.
 func (m *Model) Predict(norm, lang string, e *textnorm.Entities) Prediction {
+	var p Prediction
+	tokens := m.Tokens(nil, norm, lang, e)
+	m.PredictTokens(&p, tokens)
+	return p
+}
+
+// Tokens appends the model's feature tokens of norm (the output of
+// textnorm.Normalize) to dst: textnorm.Tokenizer.Append with the model's
+// stem cache. They are what PredictTokens scores and what rules see as
+// tokens; they stay valid as long as norm does.
+func (m *Model) Tokens(dst []string, norm, lang string, e *textnorm.Entities) []string {
+	return m.tok.Append(dst, norm, lang, e)
+}
+
+// PredictTokens scores the tokens of one text (from Tokens) into p, reusing
+// p's slices: Labels is the model's (not to be modified), Probs and Top are
+// overwritten. The Top tokens are elements of tokens, or two of them joined.
+// It makes one pass over the features, reading each feature's weights for
+// every label at once, and allocates nothing once p's slices have room
+// (a Top pair of Latin words is the exception: its name is built).
+func (m *Model) PredictTokens(p *Prediction, tokens []string) {
 	s, _ := m.scratch.Get().(*predictScratch)
 	if s == nil {
 		s = new(predictScratch)
 	}
-	s.tokens = m.tok.Append(s.tokens[:0], norm, lang, e)
-	s.feats = featurize(s.feats[:0], s.tokens, m.mask)
 	L := len(m.hdr.Labels)
-	p := Prediction{Labels: m.hdr.Labels, Probs: make([]float64, L), Top: make([][]Feature, L)}
-	scale := tokenScale(len(s.feats))
+	s.feats = featurize(s.feats[:0], tokens, m.mask)
+	s.best = slices.Grow(s.best[:0], L*TopFeatures)[:L*TopFeatures]
+	s.fill = slices.Grow(s.fill[:0], L)[:L]
+	clear(s.fill)
+	p.Labels = m.hdr.Labels
+	p.Probs = slices.Grow(p.Probs[:0], L)[:L]
 	for l := range L {
-		z := float64(m.hdr.Bias[l])
-		for _, f := range s.feats {
-			z += float64(m.weights[int(f.bucket)*L+l]) * scale
-		}
-		p.Probs[l] = m.hdr.Calibration[l].prob(z)
-		p.Top[l] = m.top(s, l, scale)
+		p.Probs[l] = float64(m.hdr.Bias[l])
 	}
-	m.scratch.Put(s)
-	return p
-}
-
-// top returns label l's strongest positive contributions, merged by token.
-func (m *Model) top(s *predictScratch, l int, scale float64) []Feature {
-	L := len(m.hdr.Labels)
-	type cand struct {
-		f feature
-		w float64
-	}
-	var best [TopFeatures]cand
-	n := 0
+	scale := tokenScale(len(s.feats))
+	z := p.Probs
 	for _, f := range s.feats {
-		w := float64(m.weights[int(f.bucket)*L+l]) * scale
-		if w <= 0 || n == TopFeatures && w <= best[n-1].w {
-			continue // most features stop here, before any string compare
-		}
-		dup := -1
-		for j := range n {
-			if best[j].f.pair == f.pair && s.tokens[best[j].f.token] == s.tokens[f.token] &&
-				(!f.pair || s.tokens[best[j].f.token-1] == s.tokens[f.token-1]) {
-				dup = j
-				break
+		row := m.weights[int(f.bucket)*L : int(f.bucket)*L+L]
+		for l, w32 := range row {
+			w := float64(w32) * scale
+			z[l] += w
+			// Most features stop here, before a call or string compare.
+			if w > 0 && (s.fill[l] < TopFeatures || w > s.best[l*TopFeatures+TopFeatures-1].w) {
+				s.consider(tokens, l, f, w)
 			}
 		}
-		pos := dup
-		switch {
-		case dup >= 0 && w <= best[dup].w:
-			continue
-		case dup >= 0:
-		case n < TopFeatures:
-			pos = n
-			n++
-		default:
-			pos = n - 1
+	}
+	if cap(p.Top) < L {
+		p.Top = make([][]Feature, L)
+	}
+	p.Top = p.Top[:L]
+	for l := range L {
+		p.Probs[l] = m.hdr.Calibration[l].prob(p.Probs[l])
+		best := s.best[l*TopFeatures : l*TopFeatures+s.fill[l]]
+		top := p.Top[l][:0]
+		for _, c := range best {
+			top = append(top, Feature{c.f.name(tokens), math.Round(c.w*1e4) / 1e4})
 		}
-		best[pos] = cand{f, w}
-		for j := pos; j > 0 && best[j].w > best[j-1].w; j-- {
-			best[j], best[j-1] = best[j-1], best[j]
+		p.Top[l] = top
+	}
+	m.scratch.Put(s)
+}
+
+// consider offers feature f, worth w > 0 to label l, to the label's
+// strongest TopFeatures contributions, merged by token: a token seen twice
+// keeps its larger weight. The caller has checked that w beats the
+// weakest of them, or that there is room.
+func (s *predictScratch) consider(tokens []string, l int, f feature, w float64) {
+	best := s.best[l*TopFeatures : (l+1)*TopFeatures]
+	n := s.fill[l]
+	dup := -1
+	for j := range n {
+		if best[j].f.pair == f.pair && tokens[best[j].f.token] == tokens[f.token] &&
+			(!f.pair || tokens[best[j].f.token-1] == tokens[f.token-1]) {
+			dup = j
+			break
 		}
 	}
-	out := make([]Feature, n)
-	for i := range n {
-		out[i] = Feature{best[i].f.name(s.tokens), math.Round(best[i].w*1e4) / 1e4}
+	pos := dup
+	switch {
+	case dup >= 0 && w <= best[dup].w:
+		return
+	case dup >= 0:
+	case n < TopFeatures:
+		pos = n
+		n++
+		s.fill[l] = n
+	default:
+		pos = n - 1
 	}
-	return out
+	best[pos] = candidate{f, w}
+	for j := pos; j > 0 && best[j].w > best[j-1].w; j-- {
+		best[j], best[j-1] = best[j-1], best[j]
+	}
 }
 
 func (c Platt) prob(z float64) float64 { return sigmoid(c.A*z + c.B) }

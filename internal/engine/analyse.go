@@ -22,14 +22,15 @@ type analyzer struct {
 	modelLabels []string // model label i counts toward verdict label modelLabels[i] ("" for none)
 	mapping     string   // the label mapping, for rules_version
 	hasher      *fingerprint.Hasher
-	tok         *textnorm.Tokenizer // the rules' tokens, when a rule reads them
-	scratch     sync.Pool           // *scratch
+	scratch     sync.Pool // *scratch
 }
 
 type scratch struct {
 	norm    []byte
 	ents    textnorm.Entities // reused: ExtractInto keeps its slices' arrays
 	signals []classifiers.Signal
+	tokens  []string // the model's tokens, when the rules do not keep them
+	pred    classifiers.Prediction
 }
 
 // analysis is what the engine learns of one post before the repetition
@@ -67,7 +68,7 @@ func newAnalyzer(cc ClassifierConfig, fc fingerprint.Config) (*analyzer, error) 
 	if err != nil {
 		return nil, fmt.Errorf("classifier: %w", err)
 	}
-	an := &analyzer{model: m, hasher: h, tok: textnorm.NewTokenizer()}
+	an := &analyzer{model: m, hasher: h}
 	for _, l := range m.Labels() {
 		to := cc.Map[l]
 		if to == "" && slices.Contains(verdict.Labels, l) {
@@ -89,7 +90,14 @@ func (an *analyzer) analyse(p *post.Post, a *analysis, need needs) {
 	norm := string(s.norm) // evidence, top features and Features point into it: a copy
 	textnorm.ExtractInto(&s.ents, p.Text, norm, p.Links)
 	s.signals = classifiers.Detect(s.signals[:0], &s.ents, norm)
-	pred := an.model.Predict(norm, p.Lang, &s.ents)
+	// The classifier's tokens are the rules' tokens too: tokenise once.
+	tokens := &s.tokens
+	if need.tokens {
+		tokens = &a.feat.Tokens
+	}
+	*tokens = an.model.Tokens((*tokens)[:0], norm, p.Lang, &s.ents)
+	an.model.PredictTokens(&s.pred, *tokens)
+	pred := &s.pred
 	an.hasher.OfInto(&a.fp, norm, &s.ents)
 	a.contact = len(s.ents.Phones)+len(s.ents.WeChatIDs)+len(s.ents.QQIDs) > 0
 
@@ -98,7 +106,14 @@ func (an *analyzer) analyse(p *post.Post, a *analysis, need needs) {
 		a.signals = append(a.signals, verdict.Reason{Kind: "signal", ID: sg.ID, Label: sg.Label, Score: sg.Weight, Evidence: sg.Evidence})
 	}
 
+	nTop := 0
+	for _, top := range pred.Top {
+		nTop += len(top)
+	}
 	cr := verdict.Reason{Kind: "classifier", ID: "model", Model: an.model.Version(), Probs: make(map[string]float64, len(pred.Labels))}
+	if nTop > 0 {
+		cr.TopFeatures = make([]verdict.TopFeature, 0, nTop) // the verdict's own
+	}
 	if a.probs == nil {
 		a.probs = make(map[string]float64, len(verdict.Labels))
 	}
@@ -117,9 +132,13 @@ func (an *analyzer) analyse(p *post.Post, a *analysis, need needs) {
 		}
 	}
 	a.cr = cr
+	clear(s.tokens) // keep nothing of the post in the pool
+	for i := range s.pred.Top {
+		clear(s.pred.Top[i])
+	}
 
 	if need.features {
-		an.features(&a.feat, p, norm, &s.ents, s.signals, a.probs, need.tokens)
+		an.features(&a.feat, p, norm, &s.ents, s.signals, a.probs)
 	}
 	an.scratch.Put(s)
 }
@@ -127,10 +146,12 @@ func (an *analyzer) analyse(p *post.Post, a *analysis, need needs) {
 // features fills f with what the rules see of the post p, all but the
 // repetition counts: norm is its matching form, ents its entities, signals
 // the built-in detectors that fired and probs the classifier's
-// probabilities by verdict label; tokens only when asked.
+// probabilities by verdict label. f.Tokens is kept as analyse set it.
 func (an *analyzer) features(f *rules.Features, p *post.Post, norm string, ents *textnorm.Entities, signals []classifiers.Signal,
-	probs map[string]float64, tokens bool) {
+	probs map[string]float64) {
+	tokens := f.Tokens // filled by analyse when a rule reads them
 	rules.ResetFeatures(f)
+	f.Tokens = tokens
 	f.PostID = p.ID
 	if !p.CreatedAt.IsZero() {
 		f.CreatedAt = p.CreatedAt.Unix()
@@ -138,9 +159,6 @@ func (an *analyzer) features(f *rules.Features, p *post.Post, norm string, ents 
 	f.Text = norm
 	f.Lang = p.Lang
 	rules.SetEntities(&f.Entities, ents)
-	if tokens {
-		f.Tokens = an.tok.Append(f.Tokens, norm, p.Lang, ents)
-	}
 	f.Classifier = rules.ClassifierFeatures{
 		Sales:    probs[verdict.LabelSales],
 		Brushing: probs[verdict.LabelBrushing],

@@ -53,7 +53,7 @@ func benchPosts(b *testing.B, e *Engine) []benchPost {
 		b.Fatal(err)
 	}
 	for i := range ps {
-		r := repetitionReason(&counts[i], e.policy.Brushing(), ps[i].a.contact)
+		r := repetitionReason(&counts[i], e.policy.Brushing(), ps[i].a.contact, new(verdictMemory))
 		ps[i].rep = &r
 		setRepetition(&ps[i].a.feat.Repetition, &counts[i], ps[i].p.CreatedAt)
 	}
@@ -67,8 +67,7 @@ func benchPosts(b *testing.B, e *Engine) []benchPost {
 // ("features"), and deciding with the default pack ("decide/default-pack":
 // evaluation, rule reasons, the policy, the action floor, shadow reasons)
 // against deciding without rules ("decide/no-rules"). The rules' cost per
-// post is features + decide/default-pack − decide/no-rules;
-// "features+tokens" is the features of a set whose rules read tokens.
+// post is features + decide/default-pack − decide/no-rules.
 func BenchmarkRulesStages(b *testing.B) {
 	def, err := rules.Default()
 	if err != nil {
@@ -76,35 +75,30 @@ func BenchmarkRulesStages(b *testing.B) {
 	}
 	e := engineWith(b, nil)
 	ps := benchPosts(b, e)
-	for _, tokens := range []bool{false, true} {
-		name := "features"
-		if tokens {
-			// What a set that reads tokens adds: the classifier tokenises
-			// the text too, inside Predict.
-			name = "features+tokens"
+	// The rules' tokens cost nothing here: they are the classifier's,
+	// made once in analyse.
+	b.Run("features", func(b *testing.B) {
+		var f rules.Features
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			bp := &ps[i%len(ps)]
+			e.features(&f, &bp.p, bp.norm, &bp.ents, bp.signals, bp.a.probs)
+			i++
 		}
-		b.Run(name, func(b *testing.B) {
-			var f rules.Features
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				bp := &ps[i%len(ps)]
-				e.features(&f, &bp.p, bp.norm, &bp.ents, bp.signals, bp.a.probs, tokens)
-				i++
-			}
-		})
-	}
+	})
 	for _, bc := range []struct {
 		name string
 		set  *rules.Set
 	}{{"no-rules", nil}, {"default-pack", def}} {
 		b.Run("decide/"+bc.name, func(b *testing.B) {
 			var hits []rules.Hit
+			var mem verdictMemory
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
 				bp := &ps[i%len(ps)]
-				_, hits = e.verdict(&bp.p, &bp.a, bp.rep, bc.set, hits)
+				_, hits = e.verdict(&bp.p, &bp.a, bp.rep, bc.set, hits, &mem)
 				i++
 			}
 		})

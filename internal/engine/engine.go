@@ -30,6 +30,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -282,11 +283,16 @@ func (e *Engine) decide(ctx context.Context, posts []post.Post, now time.Time, s
 		versions[k] = e.versionOf(s)
 	}
 	brushing := e.policy.Brushing()
+	// The verdicts' reasons and repetition counts are carved from arrays
+	// made for the batch: a few allocations a batch instead of several a
+	// post. The arrays are the verdicts' own (never pooled): they live as
+	// long as a verdict of the batch does.
+	var mem verdictMemory
 	for i := range posts {
 		p, a := &posts[i], &as[i]
 		var rep *verdict.Reason
 		if counts != nil {
-			r := repetitionReason(&counts[i], brushing, a.contact)
+			r := repetitionReason(&counts[i], brushing, a.contact, &mem)
 			rep = &r
 			if need.features {
 				setRepetition(&a.feat.Repetition, &counts[i], p.CreatedAt)
@@ -294,7 +300,7 @@ func (e *Engine) decide(ctx context.Context, posts []post.Post, now time.Time, s
 		}
 		for k, s := range sets {
 			var v verdict.Verdict
-			v, bs.hits = e.verdict(p, a, rep, s, bs.hits)
+			v, bs.hits = e.verdict(p, a, rep, s, bs.hits, &mem)
 			v.RulesVersion, v.DecidedAt = versions[k], now
 			dst[k] = append(dst[k], v)
 		}
@@ -302,11 +308,39 @@ func (e *Engine) decide(ctx context.Context, posts []post.Post, now time.Time, s
 	return nil
 }
 
+// verdictMemory hands out the memory of a batch's verdicts in chunks.
+type verdictMemory struct {
+	reasons []verdict.Reason
+	reps    []verdict.Repetition
+	times   []time.Time
+}
+
+// chunk is how many values each chunk holds; a batch of 1000 posts takes
+// a few.
+const chunk = 512
+
+// take returns a slice of n values from buf's chunk, of length 0 and
+// capacity n (an append past it copies, never spilling into a neighbour),
+// starting a new chunk when this one is full.
+func take[T any](buf *[]T, n int) []T {
+	if cap(*buf)-len(*buf) < n {
+		*buf = make([]T, 0, max(n, chunk))
+	}
+	k := len(*buf)
+	*buf = (*buf)[:k+n]
+	return (*buf)[k : k : k+n]
+}
+
+// one returns a pointer to a zero value from buf's chunk.
+func one[T any](buf *[]T) *T {
+	return &take(buf, 1)[:1][0]
+}
+
 // verdict decides the post p from its analysis a, its repetition reason
 // (nil without a store) and the rule set s (nil: no rules); hits is
-// scratch, returned for reuse. The verdict lacks its rules_version and
-// decided_at.
-func (e *Engine) verdict(p *post.Post, a *analysis, rep *verdict.Reason, s *rules.Set, hits []rules.Hit) (verdict.Verdict, []rules.Hit) {
+// scratch, returned for reuse, and mem the batch's verdict memory. The
+// verdict lacks its rules_version and decided_at.
+func (e *Engine) verdict(p *post.Post, a *analysis, rep *verdict.Reason, s *rules.Set, hits []rules.Hit, mem *verdictMemory) (verdict.Verdict, []rules.Hit) {
 	hits = hits[:0]
 	if s != nil {
 		hits = s.Eval(&a.feat, hits)
@@ -320,7 +354,7 @@ func (e *Engine) verdict(p *post.Post, a *analysis, rep *verdict.Reason, s *rule
 			n += len(h.Labels)
 		}
 	}
-	reasons := make([]verdict.Reason, 0, n)
+	reasons := take(&mem.reasons, n)
 	reasons = append(reasons, a.signals...)
 	reasons = rules.AppendReasons(reasons, hits, rules.ModeEnforce)
 	reasons = append(reasons, a.cr)
@@ -346,9 +380,11 @@ func (e *Engine) verdict(p *post.Post, a *analysis, rep *verdict.Reason, s *rule
 
 // repetitionReason explains a post's repetition counts. Its ID names the
 // brushing test that fired ("author_copies", "cluster_spread"), with label
-// brushing and score 1; "counts" when none did (label empty, score 0).
-func repetitionReason(c *repetition.Counts, b rules.Brushing, contact bool) verdict.Reason {
-	r := verdict.Reason{Kind: "repetition", ID: "counts", Repetition: &verdict.Repetition{
+// brushing and score 1; "counts" when none did (label empty, score 0). Its
+// counts are in mem.
+func repetitionReason(c *repetition.Counts, b rules.Brushing, contact bool, mem *verdictMemory) verdict.Reason {
+	rep := one(&mem.reps)
+	*rep = verdict.Repetition{
 		AuthorPosts1h:     c.AuthorPosts1h,
 		AuthorPosts24h:    c.AuthorPosts24h,
 		AuthorCopies24h:   c.AuthorCopies24h,
@@ -356,10 +392,12 @@ func repetitionReason(c *repetition.Counts, b rules.Brushing, contact bool) verd
 		ClusterCopies24h:  c.ClusterCopies24h,
 		ClusterAuthors24h: c.ClusterAuthors24h,
 		Replay:            c.Replay,
-	}}
+	}
+	r := verdict.Reason{Kind: "repetition", ID: "counts", Repetition: rep}
 	if !c.ClusterFirstSeen.IsZero() {
-		t := c.ClusterFirstSeen.UTC()
-		r.Repetition.ClusterFirstSeen = &t
+		t := one(&mem.times)
+		*t = c.ClusterFirstSeen.UTC()
+		rep.ClusterFirstSeen = t
 	}
 	if c.Cluster == "" {
 		return r
@@ -368,12 +406,13 @@ func repetitionReason(c *repetition.Counts, b rules.Brushing, contact bool) verd
 		r.ID, r.Label, r.Score = test, verdict.LabelBrushing, 1
 		switch test {
 		case rules.BrushingAuthorCopies:
-			r.Evidence = fmt.Sprintf("%d copies by the author in 24h", c.AuthorCopies24h)
+			r.Evidence = strconv.Itoa(c.AuthorCopies24h) + " copies by the author in 24h"
 		default:
-			r.Evidence = fmt.Sprintf("%d copies by %d authors in 24h", c.ClusterCopies24h, c.ClusterAuthors24h)
+			contact := ""
 			if float64(c.ClusterCopies24h) < b.ClusterCopiesPerAuthor*float64(c.ClusterAuthors24h) {
-				r.Evidence += ", with a contact"
+				contact = ", with a contact"
 			}
+			r.Evidence = strconv.Itoa(c.ClusterCopies24h) + " copies by " + strconv.Itoa(c.ClusterAuthors24h) + " authors in 24h" + contact
 		}
 	}
 	return r

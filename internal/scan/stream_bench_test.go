@@ -10,6 +10,7 @@ import (
 	"github.com/circleguard/circleguard/internal/engine"
 	"github.com/circleguard/circleguard/internal/gen"
 	"github.com/circleguard/circleguard/internal/repetition"
+	"github.com/circleguard/circleguard/internal/testenv"
 	"github.com/circleguard/circleguard/rules"
 )
 
@@ -47,6 +48,7 @@ func BenchmarkScanStream(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.SetBytes(int64(in.Len()))
+	cpu := testenv.CPUTime()
 	for b.Loop() {
 		sum, err := Run(context.Background(), bytes.NewReader(in.Bytes()), io.Discard, io.Discard, e, 0)
 		if err != nil {
@@ -56,6 +58,7 @@ func BenchmarkScanStream(b *testing.B) {
 			b.Fatalf("%d verdicts of %d posts", sum.Verdicts, n)
 		}
 	}
+	testenv.CPUPerOp(b, cpu, b.N*n, "post")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/post")
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "posts/s")
 }
