@@ -71,8 +71,28 @@ type wire struct {
 }
 
 // Decode parses and validates one post. maxBytes <= 0 means DefaultMaxBytes.
-// On failure it returns a *DecodeError. Decode is safe for concurrent use.
+// On failure it returns a *DecodeError. The Post shares no memory with data,
+// which the caller may reuse. Decode is safe for concurrent use.
+//
+// The result is decodeSlow's, by definition: a hand-written scanner decodes
+// ordinary posts (decodeFast) and leaves everything else, every rejection
+// included, to decodeSlow, so that errors keep encoding/json's wording.
 func Decode(data []byte, maxBytes int) (Post, error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if len(data) <= maxBytes && utf8.Valid(data) {
+		if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+			if p, ok := decodeFast(trimmed); ok {
+				return p, nil
+			}
+		}
+	}
+	return decodeSlow(data, maxBytes)
+}
+
+// decodeSlow is Decode by encoding/json, the reference for decodeFast.
+func decodeSlow(data []byte, maxBytes int) (Post, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}

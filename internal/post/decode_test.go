@@ -141,14 +141,3 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
-
-func BenchmarkDecode(b *testing.B) {
-	msg := []byte(`{"id":"p000123","author_id":"a0042","text":"今日上新🔥 正品面膜 ¥99 包邮，加薇信 V❤ abc123 咨询","created_at":"2026-11-01T08:00:00.123Z","lang":"zh","links":["https://shop.example.com/x"]}`)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(msg)))
-	for b.Loop() {
-		if _, err := Decode(msg, 0); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
