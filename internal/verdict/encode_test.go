@@ -138,6 +138,10 @@ func checkSame(t *testing.T, v *Verdict) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("Append differs from json.Marshal:\ngot  %s\nwant %s", got, want)
 	}
+	// Append(nil) takes another way.
+	if got, err := v.Append(nil); (err == nil) != (wantErr == nil) || !bytes.Equal(got, want[len(prefix):]) {
+		t.Fatalf("Append(nil) = %s, %v\nwant %s, %v", got, err, want[len(prefix):], wantErr)
+	}
 }
 
 func TestAppendSameAsMarshal(t *testing.T) {
@@ -275,24 +279,32 @@ func benchVerdict() Verdict {
 	}
 }
 
-// BenchmarkAppend encodes a realistic verdict into a reused buffer; the
-// "reference" case is json.Marshal, as Append was before.
+// BenchmarkAppend encodes a realistic verdict into a reused buffer (as scan
+// does) and into a new one (nil, as the worker does); the "reference" cases
+// are json.Marshal, as Append was before.
 func BenchmarkAppend(b *testing.B) {
 	v := benchVerdict()
 	for _, bc := range []struct {
-		name string
-		enc  func(*Verdict, []byte) ([]byte, error)
+		name  string
+		enc   func(*Verdict, []byte) ([]byte, error)
+		reuse bool
 	}{
-		{"append", (*Verdict).Append},
-		{"reference", referenceAppend},
+		{"reused", (*Verdict).Append, true},
+		{"reused/reference", referenceAppend, true},
+		{"nil", (*Verdict).Append, false},
+		{"nil/reference", referenceAppend, false},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			buf, _ := bc.enc(&v, nil)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(buf)))
 			for b.Loop() {
+				dst := buf[:0]
+				if !bc.reuse {
+					dst = nil
+				}
 				var err error
-				if buf, err = bc.enc(&v, buf[:0]); err != nil {
+				if buf, err = bc.enc(&v, dst); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -343,4 +355,25 @@ func FuzzAppendFloat(f *testing.F) {
 		checkFloat(t, x)
 		checkFloat(t, float64(n)/math.Pow10(int(k%24)))
 	})
+}
+
+// TestAppendNil checks that Append(nil), as the worker calls it, makes one
+// allocation of the line's size.
+func TestAppendNil(t *testing.T) {
+	v := benchVerdict()
+	want, err := referenceAppend(&v, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := v.Append(nil)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("Append(nil) = %s, %v\nwant %s", got, err, want)
+	}
+	if n := testing.AllocsPerRun(100, func() { got, _ = v.Append(nil) }); n != 1 {
+		t.Errorf("Append(nil) allocates %v times, want 1", n)
+	}
+	bad := Verdict{Score: math.NaN()}
+	if got, err := bad.Append(nil); err == nil || got != nil {
+		t.Errorf("Append(nil) of a NaN score = %q, %v; want nil and an error", got, err)
+	}
 }

@@ -3,6 +3,8 @@
 package verdict
 
 import (
+	"bytes"
+	"sync"
 	"time"
 )
 
@@ -131,13 +133,36 @@ type Verdict struct {
 // that RFC 3339 cannot represent, is an error (the one json.Marshal returns)
 // and dst is returned with its length unchanged (bytes past that length may
 // have been overwritten).
+//
+// With a dst of no capacity (Append(nil)) the line is written in a pooled
+// buffer and copied into one allocation of its size.
 func (v *Verdict) Append(dst []byte) ([]byte, error) {
+	if cap(dst) == 0 {
+		scratch := scratchPool.Get().(*[]byte)
+		b, ok := v.appendJSON((*scratch)[:0])
+		if ok {
+			dst = bytes.Clone(b)
+		}
+		if cap(b) <= maxPooled {
+			*scratch = b
+			scratchPool.Put(scratch)
+		}
+		if !ok {
+			return nil, v.marshalError()
+		}
+		return dst, nil
+	}
 	b, ok := v.appendJSON(dst)
 	if !ok {
 		return dst, v.marshalError()
 	}
 	return b, nil
 }
+
+// scratchPool holds buffers for Append(nil), of at most maxPooled bytes.
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooled = 64 << 10
 
 // PrimaryLabel returns the first of v.Labels in the order of Labels' severity
 // (fraud, mlm, brushing, sales), or "none" for a clean verdict. Metrics use it
