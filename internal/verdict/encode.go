@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -160,35 +161,39 @@ func (r *Reason) appendJSON(dst []byte) (_ []byte, ok bool) {
 }
 
 // appendProbs writes m as a JSON object with its keys in bytewise order, as
-// encoding/json does. The keys are sorted on the stack when there are few
-// (a classifier knows a handful of labels).
+// encoding/json does. The members are sorted on the stack when there are
+// few (a classifier knows a handful of labels).
 func appendProbs(dst []byte, m map[string]float64) (_ []byte, ok bool) {
-	var stack [16]string
-	keys := stack[:0]
+	type member struct {
+		k string
+		v float64
+	}
+	var stack [16]member
+	ms := stack[:0]
 	if len(m) > len(stack) {
-		keys = make([]string, 0, len(m))
+		ms = make([]member, 0, len(m))
 	}
-	for k := range m {
-		keys = append(keys, k)
+	for k, v := range m {
+		ms = append(ms, member{k, v})
 	}
-	if len(keys) <= len(stack) {
-		// Insertion sort: no allocation, and fastest for a few keys.
-		for i := 1; i < len(keys); i++ {
-			for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-				keys[j], keys[j-1] = keys[j-1], keys[j]
+	if len(ms) <= len(stack) {
+		// Insertion sort: no allocation, and fastest for a few members.
+		for i := 1; i < len(ms); i++ {
+			for j := i; j > 0 && ms[j].k < ms[j-1].k; j-- {
+				ms[j], ms[j-1] = ms[j-1], ms[j]
 			}
 		}
 	} else {
-		slices.Sort(keys)
+		slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.k, b.k) })
 	}
 	dst = append(dst, '{')
-	for i, k := range keys {
+	for i := range ms {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k)
+		dst = appendString(dst, ms[i].k)
 		dst = append(dst, ':')
-		if dst, ok = appendFloat(dst, m[k]); !ok {
+		if dst, ok = appendFloat(dst, ms[i].v); !ok {
 			return dst, false
 		}
 	}
