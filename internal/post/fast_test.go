@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/circleguard/circleguard/internal/testenv"
 )
 
 // checkSame fails unless Decode and decodeSlow agree on data: the same Post
@@ -249,11 +251,13 @@ func BenchmarkDecode(b *testing.B) {
 			b.Run(bp.name+"/"+impl.name, func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(msg)))
+				cpu := testenv.CPUTime()
 				for b.Loop() {
 					if _, err := impl.decode(msg, 0); err != nil {
 						b.Fatal(err)
 					}
 				}
+				testenv.CPUPerOp(b, cpu, b.N, "op")
 			})
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/circleguard/circleguard/internal/testenv"
 )
 
 // referenceAppend is Append as it was before the hand-written encoder: the
@@ -298,6 +300,7 @@ func BenchmarkAppend(b *testing.B) {
 			buf, _ := bc.enc(&v, nil)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(buf)))
+			cpu := testenv.CPUTime()
 			for b.Loop() {
 				dst := buf[:0]
 				if !bc.reuse {
@@ -308,6 +311,7 @@ func BenchmarkAppend(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			testenv.CPUPerOp(b, cpu, b.N, "op")
 		})
 	}
 }
