@@ -7,6 +7,7 @@
 //	circleguard demo [-admin-addr HOST:PORT] [-rate N]   the whole pipeline on an embedded broker
 //	circleguard run -config FILE [flags]                 the stream worker
 //	circleguard scan [-in FILE] [-out FILE] [-model F]   posts JSONL in, verdicts JSONL out, offline
+//	circleguard bench [-quick] [-workers 1,2,3]          throughput, CPU, latency and memory against the Kafka pass-through ceiling
 //	circleguard gen [-n N] [-seed S] [-truth]            a labelled stream of realistic posts
 //	circleguard score -truth POSTS -verdicts VERDICTS    verdicts against a generated stream's truth
 //	circleguard rules check|test|features|backtest       the trust team's rule files
@@ -57,6 +58,7 @@ Usage:
   circleguard demo [-admin-addr HOST:PORT] [-rate N]  run the whole pipeline on an embedded broker
   circleguard run -config FILE [flags]                the Kafka stream worker
   circleguard scan [-in FILE] [-out FILE] [-model F]  posts JSONL in, verdict JSONL out, offline
+  circleguard bench [-quick] [-workers 1,2,3]         posts/s, CPU, latency and memory against the Kafka pass-through ceiling
   circleguard gen [-n N] [-seed S] [-truth]           a labelled stream of realistic posts (JSONL)
   circleguard score -truth POSTS -verdicts VERDICTS   score verdicts against a generated stream's truth
   circleguard rules check|test|features|backtest      validate, test and backtest rule files
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdRun(ctx, rest, getenv, stderr)
 	case "scan":
 		return cmdScan(ctx, rest, getenv, stdin, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, getenv, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, rest, getenv, stdout, stderr)
 	case "gen":
