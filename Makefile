@@ -1,5 +1,5 @@
 # The targets people look for. `make test` is the README's test command.
-.PHONY: build demo test test-unit test-integration reliability bench lint fuzz kafka-start kafka-stop clean model quality quality-brushing
+.PHONY: build demo test test-unit test-integration reliability bench bench-e2e lint fuzz kafka-start kafka-stop clean model quality quality-brushing
 
 build:
 	go build -o circleguard .
@@ -23,6 +23,14 @@ reliability:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+# Issue 7's end-to-end figures: circleguard bench on the real broker
+# (started if it is not running) with the defaults, the pass-through
+# ceiling against the worker; BENCH_FLAGS adds flags, e.g.
+# BENCH_FLAGS="-workers 1,2,3 -store redis -redis 127.0.0.1:16379".
+bench-e2e: build
+	scripts/kafka.sh start >/dev/null
+	./circleguard bench $(BENCH_FLAGS)
 
 lint:
 	gofmt -l . | (! grep .) || (echo "gofmt: the files above need formatting" && false)
