@@ -209,7 +209,7 @@ func (s *predictScratch) consider(tokens []string, l int, f feature, w float64) 
 	n := s.fill[l]
 	dup := -1
 	for j := range n {
-		if best[j].f.pair == f.pair && tokens[best[j].f.token] == tokens[f.token] &&
+		if best[j].f.hash == f.hash && best[j].f.pair == f.pair && tokens[best[j].f.token] == tokens[f.token] &&
 			(!f.pair || tokens[best[j].f.token-1] == tokens[f.token-1]) {
 			dup = j
 			break
@@ -256,6 +256,7 @@ func tokenScale(n int) float64 {
 // neighbouring Latin-script words.
 type feature struct {
 	bucket uint32
+	hash   uint32 // the token's (or pair's) full hash: tokens with different hashes differ
 	token  int32 // index of the (second) token
 	pair   bool  // tokens[token-1] + " " + tokens[token]
 }
@@ -274,11 +275,11 @@ func featurize(dst []feature, tokens []string, mask uint32) []feature {
 			continue
 		}
 		h := fnv(2166136261, t)
-		dst = append(dst, feature{bucket: h & mask, token: int32(i)})
+		dst = append(dst, feature{bucket: h & mask, hash: h, token: int32(i)})
 		latin := len(t) > 0 && 'a' <= t[0] && t[0] <= 'z'
 		if latin && prevLatin {
 			ph := fnv(prevHash^0x9e3779b9, t) // the pair: the first word's hash, salted, then the second
-			dst = append(dst, feature{bucket: ph & mask, token: int32(i), pair: true})
+			dst = append(dst, feature{bucket: ph & mask, hash: ph, token: int32(i), pair: true})
 		}
 		prevLatin, prevHash = latin, h
 	}
