@@ -24,7 +24,7 @@ import (
 // process the bench starts for each side.
 func cmdBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "child" {
-		return cmdBenchChild(ctx, args[1:], getenv, stderr)
+		return cmdBenchChild(ctx, args[1:], getenv, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -39,7 +39,7 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	configFile := fs.String("config", "", "configuration `file` for the children (the bench sets brokers, topics, group, admin address and store)")
 	seed := fs.Int64("seed", 1, "seed of the generated posts")
 	scan := fs.Bool("scan", true, "also measure circleguard scan on the same posts (the analysis alone, for the worker's Kafka overhead)")
-	profileDir := fs.String("cpuprofile", "", "`directory` where every child writes a pprof CPU profile of its maximum-rate phase")
+	profileDir := fs.String("cpuprofile", "", "`directory` where every child writes a pprof CPU profile: the worker and the pass-through of their maximum-rate phase, the scan of its run")
 	asJSON := fs.Bool("json", false, "print the report as JSON instead of a table")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: circleguard bench [-brokers ADDR | -quick] [-posts N] [-workers 1,2,3] [-store memory|redis|off] [-redis ADDR] [-json]\n\n"+
@@ -100,16 +100,17 @@ func parseCounts(s string) ([]int, error) {
 	return out, nil
 }
 
-// cmdBenchChild is `circleguard bench child -mode worker|passthrough
-// [-cpuprofile FILE] -- RUN FLAGS…`: one process of a bench measurement.
-// The worker is `circleguard run` itself; the pass-through is run's
-// wiring with worker.NewPassThrough in place of the engine. With
-// -cpuprofile, SIGUSR1 starts a CPU profile and SIGUSR2 writes it.
-func cmdBenchChild(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+// cmdBenchChild is `circleguard bench child -mode worker|passthrough|scan
+// [-cpuprofile FILE] -- FLAGS…`: one process of a bench measurement. The
+// worker is `circleguard run` itself and the scan `circleguard scan`; the
+// pass-through is run's wiring with worker.NewPassThrough in place of the
+// engine. With -cpuprofile, the worker and the pass-through profile their
+// CPU from SIGUSR1 to SIGUSR2, the scan its whole run.
+func cmdBenchChild(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench child", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	mode := fs.String("mode", "worker", "worker or passthrough")
-	profile := fs.String("cpuprofile", "", "write a CPU profile to `file` between SIGUSR1 and SIGUSR2")
+	mode := fs.String("mode", "worker", "worker, passthrough or scan")
+	profile := fs.String("cpuprofile", "", "write a CPU profile to `file`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -117,7 +118,7 @@ func cmdBenchChild(ctx context.Context, args []string, getenv func(string) strin
 		return usageError{err.Error()}
 	}
 	if *profile != "" {
-		stop := profileOnSignal(*profile, stderr)
+		stop := profileOnSignal(*profile, *mode == "scan", stderr)
 		defer stop()
 	}
 	switch *mode {
@@ -125,8 +126,10 @@ func cmdBenchChild(ctx context.Context, args []string, getenv func(string) strin
 		return cmdRun(ctx, fs.Args(), getenv, stderr)
 	case "passthrough":
 		return runPassThrough(ctx, fs.Args(), getenv, stderr)
+	case "scan":
+		return cmdScan(ctx, fs.Args(), getenv, os.Stdin, stdout, stderr)
 	}
-	return usageError{fmt.Sprintf("bench child: -mode %q: want worker or passthrough", *mode)}
+	return usageError{fmt.Sprintf("bench child: -mode %q: want worker, passthrough or scan", *mode)}
 }
 
 // runPassThrough is cmdRun's wiring (configuration, logger, registry,
@@ -153,11 +156,14 @@ func runPassThrough(ctx context.Context, args []string, getenv func(string) stri
 	return runWithAdmin(ctx, cfg.Admin, reg, w.Ready, log, w.Run)
 }
 
-// profileOnSignal profiles the CPU into path from SIGUSR1 to SIGUSR2 (or
-// until stop).
-func profileOnSignal(path string, stderr io.Writer) (stop func()) {
-	sigs := make(chan os.Signal, 2)
+// profileOnSignal profiles the CPU into path from SIGUSR1 (or at once,
+// with now) to SIGUSR2 (or until stop).
+func profileOnSignal(path string, now bool, stderr io.Writer) (stop func()) {
+	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
+	if now {
+		sigs <- syscall.SIGUSR1
+	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	var f *os.File

@@ -46,9 +46,10 @@ type Config struct {
 	// of the analysis alone, for the worker's Kafka overhead). Default:
 	// false (the flag's default is true).
 	Scan bool
-	// ProfileDir, when set, makes every child write a pprof CPU profile of
-	// its maximum-rate phase there, named after the side, the worker count
-	// and the child's index.
+	// ProfileDir, when set, makes every child write a pprof CPU profile
+	// there: the worker's and the pass-through's of their maximum-rate
+	// phase (MODE-wK-I.pprof: side, process count, index), the scan's of
+	// its run (scan.pprof).
 	ProfileDir string
 	// Stall fails the run when no output arrives for this long.
 	// Default: 2m.

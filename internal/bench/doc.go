@@ -36,9 +36,10 @@
 // output's append time minus its own (milliseconds). Peak RSS is the
 // kernel's (rusage) at the processes' exit.
 //
-// With Config.Scan, `circleguard scan` runs on the backlog and on no posts:
-// the difference is the analysis alone, and the worker's CPU per post minus
-// the scan's is what Kafka costs a post.
+// With Config.Scan, `circleguard scan` runs on the backlog (a file) and on
+// no posts: the difference is the analysis alone, one post after another,
+// and the worker's CPU per post minus the scan's is what the worker adds
+// to it (Kafka, batching, concurrency, metrics).
 //
 // The bench produces and reads back with franz-go, which reads a record
 // batch's LogAppendTime; kafka-go's reader reports the producer's time

@@ -13,7 +13,8 @@ import (
 
 // scan measures `circleguard scan` on the backlog, and on no posts for its
 // start-up (model, rules), which it subtracts: the analysis alone, with the
-// same configuration and store as the worker.
+// same configuration and store as the worker. With a profile directory,
+// the backlog's scan writes scan.pprof there (start-up included).
 func (b *bencher) scan(ctx context.Context) (*ScanResult, error) {
 	dir, err := os.MkdirTemp("", "circleguard-bench-")
 	if err != nil {
@@ -50,7 +51,11 @@ type scanRun struct {
 }
 
 func (b *bencher) runScan(ctx context.Context, in, suffix string) (scanRun, error) {
-	args := []string{"scan", "-in", in, "-out", os.DevNull}
+	args := []string{"bench", "child", "-mode", "scan"}
+	if b.cfg.ProfileDir != "" && suffix == "1" {
+		args = append(args, "-cpuprofile", filepath.Join(b.cfg.ProfileDir, "scan.pprof"))
+	}
+	args = append(args, "--", "-in", in, "-out", os.DevNull)
 	if b.cfg.ConfigFile != "" {
 		args = append(args, "-config", b.cfg.ConfigFile)
 	}
@@ -65,7 +70,7 @@ func (b *bencher) runScan(ctx context.Context, in, suffix string) (scanRun, erro
 	cmd.Stderr = logs
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return scanRun{}, fmt.Errorf("%v: %w", cmd.Args[:2], err)
+		return scanRun{}, fmt.Errorf("start scan: %w", err)
 	}
 	// The peak resident set is read while the process lives (see
 	// proc.peakRSS), every 20ms: the last read is the peak but for the
@@ -92,7 +97,7 @@ func (b *bencher) runScan(ctx context.Context, in, suffix string) (scanRun, erro
 	close(stop)
 	<-polled
 	if err != nil {
-		return scanRun{}, fmt.Errorf("%v: %w; its last lines:\n%s", cmd.Args[:2], err, logs)
+		return scanRun{}, fmt.Errorf("scan %s: %w; its last lines:\n%s", in, err, logs)
 	}
 	return scanRun{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), rss: rss}, nil
 }
