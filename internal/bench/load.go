@@ -104,10 +104,18 @@ func seqOf(v []byte) (int, bool) {
 	return 0, false
 }
 
+// producerOpts are the options of the bench's producers: records keyed by
+// author go where the Java client's partitioner puts them (murmur2, as the
+// worker's writer does), uncompressed as Kafka's producers send by default
+// (franz-go would use snappy, which the worker would then decompress).
+func producerOpts(topic string, more ...kgo.Opt) []kgo.Opt {
+	return append([]kgo.Opt{kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		kgo.ProducerBatchCompression(kgo.NoCompression())}, more...)
+}
+
 // produceBacklog writes the backlog to topic as fast as the client can.
 func produceBacklog(ctx context.Context, c *cluster, topic string, ps *posts) error {
-	cl, err := c.client(kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
-		kgo.ProducerBatchMaxBytes(1<<20), kgo.MaxBufferedRecords(100_000))
+	cl, err := c.client(producerOpts(topic, kgo.ProducerBatchMaxBytes(1<<20), kgo.MaxBufferedRecords(100_000))...)
 	if err != nil {
 		return err
 	}
@@ -139,8 +147,7 @@ type produced struct {
 // every millisecond or so it sends what the schedule says is due, keyed by
 // author, each as its own record (the client batches what waits).
 func producePaced(ctx context.Context, c *cluster, topic string, ps *posts, pool int, rate float64, d time.Duration) (produced, error) {
-	cl, err := c.client(kgo.DefaultProduceTopic(topic), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
-		kgo.ProducerLinger(0), kgo.MaxBufferedRecords(1_000_000))
+	cl, err := c.client(producerOpts(topic, kgo.ProducerLinger(0), kgo.MaxBufferedRecords(1_000_000))...)
 	if err != nil {
 		return produced{}, err
 	}
