@@ -271,6 +271,8 @@ func (w *Worker) fetchLoop(ctx context.Context, r *kafka.Reader, out chan<- *bat
 		}
 		cancel()
 		w.metrics.BatchSize.Observe(float64(len(b.msgs)))
+		w.metrics.PostsConsumed.Add(float64(len(b.msgs)))
+		w.metrics.InFlight.Add(float64(len(b.msgs)))
 		out <- b // blocks while every processor is busy: backpressure
 	}
 }
@@ -283,8 +285,6 @@ func (w *Worker) register(b *batch, m kafka.Message) {
 	}
 	b.msgs = append(b.msgs, m)
 	b.tickets = append(b.tickets, tk)
-	w.metrics.PostsConsumed.Inc()
-	w.metrics.InFlight.Inc()
 }
 
 func (w *Worker) fetchFailed(ctx context.Context, err error, backoff *time.Duration) {
@@ -328,10 +328,12 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 		w.metrics.InFlight.Sub(float64(len(b.msgs)))
 		return
 	}
+	sources := make([]verdict.Source, len(verdicts))
 	for j := range verdicts {
 		v, i := &verdicts[j], valid[j]
 		m := &b.msgs[i]
-		v.Source = &verdict.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+		sources[j] = verdict.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+		v.Source = &sources[j]
 		val, err := v.Append(nil)
 		if err != nil { // cannot happen for values Decide builds; never lose the post
 			results[i].reason = ReasonInternal
@@ -377,13 +379,18 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 
 	w.tracker.done(b.tickets)
 	acked := time.Now()
+	// Labelled counters are added to once a batch per label set: looking a
+	// child up costs more than the addition (a post has about five reasons).
+	type pair struct{ a, b string }
+	verdictCounts := make(map[pair]int, 16)
+	reasonCounts := make(map[pair]int, 64)
 	for i, r := range results {
 		if r.reason != "" {
 			w.metrics.DeadLetters.WithLabelValues(r.reason).Inc()
 		} else if !w.passThrough {
-			w.metrics.Verdicts.WithLabelValues(r.action, r.label).Inc()
+			verdictCounts[pair{r.action, r.label}]++
 			for _, rs := range r.reasons {
-				w.metrics.Reasons.WithLabelValues(rs.Kind, rs.ID).Inc()
+				reasonCounts[pair{rs.Kind, rs.ID}]++
 				if rs.Kind == "classifier" {
 					w.metrics.observeClassifier(rs.Model, rs.Probs)
 				}
@@ -401,6 +408,12 @@ func (w *Worker) process(ctx context.Context, wr *kafka.Writer, b *batch) {
 		if t := b.msgs[i].Time; !t.IsZero() {
 			w.metrics.EndToEnd.Observe(acked.Sub(t).Seconds())
 		}
+	}
+	for k, n := range verdictCounts {
+		w.metrics.Verdicts.WithLabelValues(k.a, k.b).Add(float64(n))
+	}
+	for k, n := range reasonCounts {
+		w.metrics.Reasons.WithLabelValues(k.a, k.b).Add(float64(n))
 	}
 	w.metrics.InFlight.Sub(float64(len(b.msgs)))
 }
