@@ -51,6 +51,13 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	}
 	rep.RunID = randomID()
 	b := &bencher{cfg: cfg, c: c, ps: ps, runID: rep.RunID, progress: progress}
+	if !cfg.Embedded {
+		b.brokerPID = listener(c.brokers[0])
+	}
+	if cfg.Store == "redis" {
+		b.redisPID = listener(cfg.RedisAddr)
+	}
+	rep.BrokerPID, rep.RedisPID = b.brokerPID, b.redisPID
 	for _, k := range cfg.Workers {
 		var ceiling float64
 		for _, side := range []string{SidePassThrough, SideWorker} {
@@ -84,6 +91,9 @@ type bencher struct {
 	ps       *posts
 	runID    string
 	progress io.Writer
+	// brokerPID and redisPID are the local broker's and Redis's processes
+	// (0: not found here, or the broker embedded in the bench).
+	brokerPID, redisPID int
 }
 
 func logf(w io.Writer, format string, args ...any) {
@@ -152,12 +162,12 @@ func (b *bencher) measure(ctx context.Context, side string, k int) (Measurement,
 	if n := total(postsEnd); n != int64(cfg.Posts) {
 		return m, fmt.Errorf("posts topic holds %d records after producing %d", n, cfg.Posts)
 	}
-	cpu0, err := cpuOf(procs)
-	if err != nil {
-		return m, err
-	}
 	for _, p := range procs {
 		p.logs.mark()
+	}
+	u0, err := snapshot(procs, b.brokerPID, b.redisPID)
+	if err != nil {
+		return m, err
 	}
 	t0 := time.Now()
 	signalAll(procs, syscall.SIGCONT)
@@ -167,7 +177,7 @@ func (b *bencher) measure(ctx context.Context, side string, k int) (Measurement,
 	if err != nil {
 		return m, err
 	}
-	cpu1, err := cpuOf(procs)
+	u1, err := snapshot(procs, b.brokerPID, b.redisPID)
 	if err != nil {
 		return m, err
 	}
@@ -200,10 +210,11 @@ func (b *bencher) measure(ctx context.Context, side string, k int) (Measurement,
 	m.Seconds = float64(last-t0.UnixMilli()) / 1000
 	m.FirstOutputSeconds = float64(first-t0.UnixMilli()) / 1000
 	m.PostsPerSec = float64(cfg.Posts) / max(m.Seconds, 0.001)
-	m.CPUSeconds = (cpu1 - cpu0).Seconds()
+	m.CPUSeconds = (u1.children - u0.children).Seconds()
 	m.CPUPerPostMicros = m.CPUSeconds / float64(cfg.Posts) * 1e6
+	m.Share = share(u0, u1, cfg.Posts, b.brokerPID, b.redisPID)
 	m.Timestamps = timestampKind(logAppend)
-	logf(b.progress, "%s ×%d: %d posts in %.2fs: %.0f posts/s, %.1f µs CPU a post", side, k, cfg.Posts, m.Seconds, m.PostsPerSec, m.CPUPerPostMicros)
+	logf(b.progress, "%s ×%d: %d posts in %.2fs: %.0f posts/s; CPU %s", side, k, cfg.Posts, m.Seconds, m.PostsPerSec, m.Share)
 
 	// Latency at half the maximum rate, on the same processes.
 	lat, err := b.latency(ctx, procs, ts, postsEnd, outEnd, m.PostsPerSec/2, side, k)
@@ -354,7 +365,7 @@ func (b *bencher) latency(ctx context.Context, procs []*proc, ts topicSet, posts
 	}
 	l.ReusedPosts = max(n-pool, 0)
 	logf(b.progress, "%s ×%d: latency phase: %.0f posts/s for %v", side, k, rate, cfg.LatencyDuration)
-	cpu0, err := cpuOf(procs)
+	u0, err := snapshot(procs, b.brokerPID, b.redisPID)
 	if err != nil {
 		return l, err
 	}
@@ -368,11 +379,12 @@ func (b *bencher) latency(ctx context.Context, procs []*proc, ts topicSet, posts
 	if err != nil {
 		return l, err
 	}
-	cpu1, err := cpuOf(procs)
+	u1, err := snapshot(procs, b.brokerPID, b.redisPID)
 	if err != nil {
 		return l, err
 	}
-	l.CPUPerPostMicros = (cpu1 - cpu0).Seconds() / float64(sent.posts) * 1e6
+	l.CPUPerPostMicros = (u1.children - u0.children).Seconds() / float64(sent.posts) * 1e6
+	l.Share = share(u0, u1, sent.posts, b.brokerPID, b.redisPID)
 	postsEnd, err := b.c.endOffsets(ctx, ts.posts, cfg.Partitions)
 	if err != nil {
 		return l, err

@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +139,35 @@ func TestWriteTable(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestListener finds the process listening on a port: this one.
+func TestListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if pid := listener(ln.Addr().String()); pid != os.Getpid() {
+		t.Errorf("listener(%s) = %d, want this process %d", ln.Addr(), pid, os.Getpid())
+	}
+	if pid := listener("no port"); pid != 0 {
+		t.Errorf("listener(no port) = %d, want 0", pid)
+	}
+}
+
+func TestShare(t *testing.T) {
+	a := usageWindow{children: time.Second, broker: 2 * time.Second, redis: 0, machine: machineCPU{busy: 10 * time.Second, total: 40 * time.Second}}
+	b := usageWindow{children: 3 * time.Second, broker: 3 * time.Second, redis: time.Second, machine: machineCPU{busy: 15 * time.Second, total: 50 * time.Second}}
+	s := share(a, b, 1_000_000, 7, 8) // 2s, 1s, 1s of 5s busy in 10s
+	if s.BusyPercent != 50 || s.Processes != 2 || *s.Broker != 1 || *s.Redis != 1 || s.Other != 1 {
+		t.Errorf("share = %v", s)
+	}
+	if s := share(a, b, 1_000_000, 0, 0); s.Broker != nil || s.Redis != nil || s.Other != 3 {
+		t.Errorf("share without broker and Redis = %v", s)
+	}
+	if m := readMachineCPU(); m.total <= 0 || m.busy > m.total {
+		t.Errorf("readMachineCPU() = %+v", m)
 	}
 }

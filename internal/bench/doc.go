@@ -30,6 +30,13 @@
 //     the release until every output was appended, over the backlog;
 //   - every post must get exactly one output (matched by post id).
 //
+// Beside the processes' own CPU, the bench reads, over the same window,
+// the CPU time of the broker and of Redis when they run on this machine
+// (found by the port they listen on) and how busy the machine's CPUs were
+// (/proc/stat): whether the broker, Redis or the CPU is what saturates.
+// The rest of the busy time ("other") is the bench's own producer or
+// reader and whatever else runs on the machine.
+//
 // Then, with the same processes, the bench produces fresh posts at half
 // that side's maximum rate for Config.LatencyDuration, paced every
 // millisecond, and reads both topics back: a post's latency is its

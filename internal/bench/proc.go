@@ -81,8 +81,10 @@ func (p *proc) signal(sig syscall.Signal) {
 }
 
 // cpu returns the CPU time (user + system) the process has used so far.
-func (p *proc) cpu() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid()))
+func (p *proc) cpu() (time.Duration, error) { return p.cpuOf(p.pid()) }
+
+func (p *proc) cpuOf(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, fmt.Errorf("cpu of %s: %w", p.label, err)
 	}
@@ -90,12 +92,12 @@ func (p *proc) cpu() (time.Duration, error) {
 	i := bytes.LastIndexByte(b, ')')
 	f := strings.Fields(string(b[i+1:]))
 	if i < 0 || len(f) < 13 {
-		return 0, fmt.Errorf("cpu of %s: unexpected /proc/%d/stat", p.label, p.pid())
+		return 0, fmt.Errorf("cpu of %s: unexpected /proc/%d/stat", p.label, pid)
 	}
 	utime, err1 := strconv.ParseInt(f[11], 10, 64)
 	stime, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("cpu of %s: unexpected /proc/%d/stat", p.label, p.pid())
+		return 0, fmt.Errorf("cpu of %s: unexpected /proc/%d/stat", p.label, pid)
 	}
 	return time.Duration(utime+stime) * time.Second / clockTicks, nil
 }

@@ -19,14 +19,18 @@ type Report struct {
 	Started time.Time `json:"started"`
 	// RunID is in the names of the run's topics, groups and Redis keys
 	// (circleguard-bench-RUNID-…).
-	RunID           string  `json:"run_id"`
-	Machine         Machine `json:"machine"`
-	Broker          string  `json:"broker"`
-	Posts           int     `json:"posts"`
-	Partitions      int     `json:"partitions"`
-	Store           string  `json:"store"`
-	LatencyDuration string  `json:"latency_duration"`
-	Seed            int64   `json:"seed"`
+	RunID   string  `json:"run_id"`
+	Machine Machine `json:"machine"`
+	Broker  string  `json:"broker"`
+	// BrokerPID and RedisPID are the local processes whose CPU the shares
+	// count (0: not found on this machine).
+	BrokerPID       int    `json:"broker_pid,omitempty"`
+	RedisPID        int    `json:"redis_pid,omitempty"`
+	Posts           int    `json:"posts"`
+	Partitions      int    `json:"partitions"`
+	Store           string `json:"store"`
+	LatencyDuration string `json:"latency_duration"`
+	Seed            int64  `json:"seed"`
 	// Runs holds, for each worker count, the pass-through then the worker.
 	Runs []Measurement `json:"runs"`
 	// Scan is the offline scan of the backlog (nil without Config.Scan).
@@ -70,10 +74,12 @@ type Measurement struct {
 	// release until every output was appended.
 	CPUSeconds       float64 `json:"cpu_seconds"`
 	CPUPerPostMicros float64 `json:"cpu_per_post_us"`
-	Missing          int     `json:"missing"`
-	Duplicates       int     `json:"duplicates"`
-	Timestamps       string  `json:"timestamps"`
-	Latency          Latency `json:"latency"`
+	// Share is where the machine's CPU went in that window.
+	Share      Share   `json:"share"`
+	Missing    int     `json:"missing"`
+	Duplicates int     `json:"duplicates"`
+	Timestamps string  `json:"timestamps"`
+	Latency    Latency `json:"latency"`
 	// PeakRSSMiB is the largest peak resident set among the processes.
 	PeakRSSMiB float64 `json:"peak_rss_mib"`
 	Procs      []Proc  `json:"procs"`
@@ -93,6 +99,7 @@ type Latency struct {
 	P99Millis        int64   `json:"p99_ms"`
 	MaxMillis        int64   `json:"max_ms"`
 	CPUPerPostMicros float64 `json:"cpu_per_post_us"`
+	Share            Share   `json:"share"`
 	Missing          int     `json:"missing"`
 	Duplicates       int     `json:"duplicates"`
 	Timestamps       string  `json:"timestamps"`
@@ -174,6 +181,17 @@ func appendOnce(notes []string, n string) []string {
 	return append(notes, n)
 }
 
+// columns formats s for the table: busy %, then µs a post.
+func (s Share) columns() string {
+	f := func(p *float64) string {
+		if p == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", *p)
+	}
+	return fmt.Sprintf("%4.0f%% %9.1f %7s %7s %7.1f", s.BusyPercent, s.Processes, f(s.Broker), f(s.Redis), s.Other)
+}
+
 // WriteJSON writes r as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
@@ -210,10 +228,19 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "%-14s %5d %9s %7s %8.1f %8.0f\n", "scan (offline)", 1, thousands(s.PostsPerSec), "", s.CPUPerPostMicros, s.PeakRSSMiB)
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%-14s %5s   %-46s   %s\n", "", "", "where the CPU went at the maximum rate", "in the latency phase")
+	fmt.Fprintf(w, "%-14s %5s   %5s %9s %7s %7s %7s   %5s %9s %7s %7s %7s\n", "side", "procs",
+		"busy", "processes", "broker", "Redis", "other", "busy", "processes", "broker", "Redis", "other")
+	for _, x := range r.Runs {
+		fmt.Fprintf(w, "%-14s %5d   %s   %s\n", x.Side, x.Workers, x.Share.columns(), x.Latency.Share.columns())
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "posts/s: the backlog over the time from releasing the stopped group to the last output's append time.")
 	fmt.Fprintln(w, "ratio: posts/s over the pass-through's with as many processes. CPU µs: the processes' user+system CPU time")
 	fmt.Fprintln(w, "a post in that window. RSS: the largest peak resident set of the processes. Latency: a post's output")
-	fmt.Fprintln(w, "append time minus its own.")
+	fmt.Fprintln(w, "append time minus its own. Where the CPU went: how busy all CPUs were on average, and the CPU")
+	fmt.Fprintln(w, "time in µs a post of the measured processes, the broker and Redis (- when not on this machine); other is")
+	fmt.Fprintln(w, "the rest of the busy time: the bench's own producer or reader and anything else running here.")
 	if r.Scan != nil {
 		fmt.Fprintf(w, "scan: one process reading a file, its start-up (%.2fs CPU) taken out.", r.Scan.StartupCPUSeconds)
 		if r.KafkaOverheadMicros != nil {
