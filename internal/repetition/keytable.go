@@ -5,18 +5,25 @@ import "math/bits"
 // keyTable maps 64-bit keys to post references in a fixed number of slots
 // of 8 bytes: a 32-bit tag (other bits of the key's hash than those that
 // chose its buckets) and the reference. A key may live in either of two
-// buckets of bucketSize slots; a new key takes an empty slot of the less
-// full bucket, else the slot holding the oldest reference of the two
-// buckets: the table never grows and forgets the keys used longest ago.
+// buckets of bucketSize slots, the two cache lines of an aligned pair (a
+// lookup costs one trip to memory, the hardware fetching the neighbour
+// line with it); a new key takes an empty slot of the less full bucket,
+// else the slot holding the oldest reference of the two buckets: the table
+// never grows and forgets the keys used longest ago.
+//
+// The slots are one array made up front (allocSlots): on Linux mapped
+// outside the Go heap with huge pages where the kernel allows them, since
+// lookups land on random pages.
 //
 // Keys are not stored: a lookup that meets another key with the same tag
 // (probability about 2·bucketSize/2³² per lookup) returns that key's
 // reference. The Memory store checks post references against the full post
 // hash kept with the post; band keys accept the rare false match.
 type keyTable struct {
-	slots []keySlot
-	nb    uint64 // number of buckets
-	sink  uint32 // keeps getMany's touches from being optimised away
+	slots   []keySlot
+	nb      uint64 // number of buckets, even
+	offHeap uint64 // bytes of slots outside the Go heap
+	sink    uint32 // keeps getMany's touches from being optimised away
 }
 
 type keySlot struct {
@@ -28,10 +35,13 @@ const bucketSize = 8
 
 func newKeyTable(slots int) *keyTable {
 	nb := (slots + bucketSize - 1) / bucketSize
+	nb += nb & 1 // buckets go in pairs
 	if nb < 2 {
 		nb = 2
 	}
-	return &keyTable{slots: make([]keySlot, nb*bucketSize), nb: uint64(nb)}
+	t := &keyTable{nb: uint64(nb)}
+	t.slots, t.offHeap = allocSlots(t, nb*bucketSize)
+	return t
 }
 
 // mix is the splitmix64 finaliser: keys may be anything, slots need
@@ -48,10 +58,7 @@ func mix(x uint64) uint64 {
 func (t *keyTable) buckets(key uint64) (b1, b2 []keySlot, tag uint32) {
 	h := mix(key)
 	i1, _ := bits.Mul64(h, t.nb)
-	i2, _ := bits.Mul64(mix(h^0x9e3779b97f4a7c15), t.nb)
-	if i2 == i1 {
-		i2 = (i1 + 1) % t.nb
-	}
+	i2 := i1 ^ 1
 	return t.slots[i1*bucketSize : (i1+1)*bucketSize : (i1+1)*bucketSize],
 		t.slots[i2*bucketSize : (i2+1)*bucketSize : (i2+1)*bucketSize], uint32(h)
 }
@@ -128,8 +135,8 @@ const (
 func refOf(pos uint64) uint32 { return refBit | uint32(pos)&refMask }
 
 // getMany sets refs[i] to the reference of keys[i] (0 when absent). It first
-// touches every bucket the keys need, so that their cache misses are in
-// flight together, then reads them.
+// touches every bucket pair the keys need, so that their cache misses are
+// in flight together, then reads them.
 func (t *keyTable) getMany(keys []uint64, refs []uint32) {
 	var idx [2 * (MaxBands + 1)]uint64
 	var tags [MaxBands + 1]uint32
@@ -137,10 +144,7 @@ func (t *keyTable) getMany(keys []uint64, refs []uint32) {
 	for i, key := range keys {
 		h := mix(key)
 		i1, _ := bits.Mul64(h, t.nb)
-		i2, _ := bits.Mul64(mix(h^0x9e3779b97f4a7c15), t.nb)
-		if i2 == i1 {
-			i2 = (i1 + 1) % t.nb
-		}
+		i2 := i1 ^ 1
 		idx[2*i], idx[2*i+1], tags[i] = i1*bucketSize, i2*bucketSize, uint32(h)
 		sink += t.slots[i1*bucketSize].ref + t.slots[i2*bucketSize].ref
 	}
