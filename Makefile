@@ -1,5 +1,5 @@
 # The targets people look for. `make test` is the README's test command.
-.PHONY: build demo test test-unit test-integration reliability bench bench-e2e lint fuzz kafka-start kafka-stop clean model quality quality-brushing
+.PHONY: build demo test test-unit test-integration reliability bench bench-stages bench-e2e lint fuzz kafka-start kafka-stop clean model quality quality-brushing
 
 build:
 	go build -o circleguard .
@@ -23,6 +23,14 @@ reliability:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+# Issue 7's per-post cost on one core: every stage of the path on its own
+# (decode … encode), the whole engine, and scan on a generated stream
+# with the default model, rules and memory store. docs/performance.md
+# keeps the table.
+bench-stages:
+	GOMAXPROCS=1 go test -run '^$$' -bench 'Stages|DecideBatch' -benchmem ./internal/engine/
+	GOMAXPROCS=1 go test -run '^$$' -bench 'ScanStream' -benchmem -benchtime 5x ./internal/scan/
 
 # Issue 7's end-to-end figures: circleguard bench on the real broker
 # (started if it is not running) with the defaults, the pass-through
