@@ -132,10 +132,10 @@ type Memory struct {
 	freeAuthors []uint32
 	clusters    map[uint64]*cluster
 
-	delta  map[uint32]int32 // scratch for cluster.distinct
-	keyBuf []uint64         // scratch: a post's keys
-	refBuf []uint32         // scratch: their references
-	cands  []candidate      // scratch: the clusters a post's keys point to
+	delta  authorDelta // scratch for cluster.distinct
+	keyBuf []uint64    // scratch: a post's keys
+	refBuf []uint32    // scratch: their references
+	cands  []candidate // scratch: the clusters a post's keys point to
 	// minShared is the number of band keys a post must share with a
 	// cluster to join it (the exact fingerprint counts for all).
 	minShared int
@@ -196,7 +196,6 @@ func NewMemory(cfg MemoryConfig) (*Memory, error) {
 		keys:      newKeyTable(cfg.MaxKeys),
 		authorIdx: make(map[string]uint32),
 		clusters:  make(map[uint64]*cluster),
-		delta:     make(map[uint32]int32),
 		keyBuf:    make([]uint64, 0, MaxBands+1),
 		refBuf:    make([]uint32, MaxBands+1),
 		minShared: cfg.MinSharedBands,
@@ -324,7 +323,7 @@ func (m *Memory) observe(o *Observation, out *Counts) {
 			c.add(at, ai, m.w.window)
 			rec.first = c.first
 			rec.ccopies = uint32(c.count(at-m.w.window, at))
-			rec.cauthors = uint32(c.distinct(at, m.w.window, m.delta))
+			rec.cauthors = uint32(c.distinct(at, m.w.window, &m.delta))
 		}
 	}
 
@@ -520,23 +519,30 @@ func (c *cluster) count(lo, hi int64) int {
 
 // distinct returns the number of authors with a post in (at − window, at].
 // For the newest post that is len(inHead); for an older one, inHead is
-// corrected by the posts in the difference of the two windows, which for a
-// post late by less than Lateness are few.
-func (c *cluster) distinct(at, window int64, delta map[uint32]int32) int {
+// corrected by the posts in the difference of the two windows: those of
+// the last (end − at) of the head window, and as long a stretch before it.
+// They are as many as the cluster had in a stretch as long as the post is
+// late, so a hot cluster read from partitions drained at different speeds
+// (a backlog) makes hundreds; delta counts them in arrays, not a map.
+func (c *cluster) distinct(at, window int64, delta *authorDelta) int {
 	if at >= c.end {
 		return len(c.inHead)
 	}
-	clear(delta)
+	delta.reset()
 	// In the head window (end − window, end], not in (at − window, at].
 	for _, p := range c.posts[upper(c.posts, cpAt, max(c.end-window, at)):upper(c.posts, cpAt, c.end)] {
-		delta[p.author]--
+		delta.add(p.author, -1)
 	}
 	// In (at − window, at], not in the head window.
 	for _, p := range c.posts[upper(c.posts, cpAt, at-window):upper(c.posts, cpAt, min(at, c.end-window))] {
-		delta[p.author]++
+		delta.add(p.author, +1)
 	}
 	n := len(c.inHead)
-	for a, d := range delta {
+	for _, a := range delta.touched {
+		d := delta.d[a]
+		if d == 0 {
+			continue
+		}
 		was := int32(c.inHead[a])
 		if was > 0 && was+d <= 0 {
 			n--
@@ -545,4 +551,36 @@ func (c *cluster) distinct(at, window int64, delta map[uint32]int32) int {
 		}
 	}
 	return n
+}
+
+// authorDelta counts a change per author index, in arrays indexed by it:
+// a stamp tells this round's entries from stale ones, so that reset is
+// O(1) and add a couple of array accesses.
+type authorDelta struct {
+	d       []int32
+	stamp   []uint32
+	round   uint32
+	touched []uint32 // the authors added to this round, each once
+}
+
+func (s *authorDelta) reset() {
+	s.round++
+	s.touched = s.touched[:0]
+	if s.round == 0 { // wrapped: stale stamps could match again
+		clear(s.stamp)
+		s.round = 1
+	}
+}
+
+func (s *authorDelta) add(a uint32, v int32) {
+	if int(a) >= len(s.d) {
+		n := max(int(a)+1, 2*len(s.d), 1024)
+		s.d = append(s.d, make([]int32, n-len(s.d))...)
+		s.stamp = append(s.stamp, make([]uint32, n-len(s.stamp))...)
+	}
+	if s.stamp[a] != s.round {
+		s.stamp[a], s.d[a] = s.round, 0
+		s.touched = append(s.touched, a)
+	}
+	s.d[a] += v
 }

@@ -3,6 +3,7 @@ package repetition
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -150,5 +151,35 @@ func TestKeyTable(t *testing.T) {
 	kt.put(5, refOf(501), refOf(501))
 	if got := kt.get(5); got != refOf(501) {
 		t.Errorf("an updated key: ref %x, want %x", got, refOf(501))
+	}
+}
+
+// TestClusterDistinct checks a cluster's distinct authors in a post's
+// window against a count of its posts, for posts arriving up to 10 min
+// late among a few authors, as partitions drained at different speeds
+// deliver them.
+func TestClusterDistinct(t *testing.T) {
+	const window = int64(24 * time.Hour / time.Second)
+	r := rand.New(rand.NewPCG(3, 4))
+	var delta authorDelta
+	for round := range 20 {
+		c := &cluster{first: math.MaxInt64, inHead: map[uint32]uint32{}}
+		authors := 1 + r.IntN(40)
+		now := int64(0)
+		for i := range 2000 {
+			now += int64(r.IntN(120))
+			at := now - int64(r.IntN(600))
+			a := uint32(r.IntN(authors) * 7) // sparse author indices
+			c.add(at, a, window)
+			want := map[uint32]bool{}
+			for _, p := range c.posts {
+				if p.at > at-window && p.at <= at {
+					want[p.author] = true
+				}
+			}
+			if got := c.distinct(at, window, &delta); got != len(want) {
+				t.Fatalf("round %d, post %d at %d (end %d): %d distinct authors, want %d", round, i, at, c.end, got, len(want))
+			}
+		}
 	}
 }
