@@ -257,8 +257,8 @@ func tokenScale(n int) float64 {
 type feature struct {
 	bucket uint32
 	hash   uint32 // the token's (or pair's) full hash: tokens with different hashes differ
-	token  int32 // index of the (second) token
-	pair   bool  // tokens[token-1] + " " + tokens[token]
+	token  int32  // index of the (second) token
+	pair   bool   // tokens[token-1] + " " + tokens[token]
 }
 
 // featurize hashes the tokens (FNV-1a, 32 bits) into buckets, adding a

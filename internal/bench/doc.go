@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package bench measures circleguard end to end on a Kafka broker against
 // the best the same machine could do: the pass-through ceiling.
 //
