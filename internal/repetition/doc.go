@@ -112,7 +112,8 @@
 // 180,000 to 210,000 posts a second on one core of the two-core CI machine
 // (about 5 µs a post, one allocation), in batches of 1000 into a store
 // holding a day of 1M posts; most of the time is the cache misses of the
-// 17 key lookups, which it issues together.
+// 17 key lookups, which it issues together (BenchmarkStages/store in
+// internal/engine: about 3.2 µs a post with the key tables on huge pages).
 //
 // # Redis store
 //
@@ -123,14 +124,24 @@
 // times kept with the data (redis.go lists the keys). It needs Redis 6.2 or
 // later, standalone or replicated, not Redis Cluster.
 //
-// BenchmarkIntegrationRedisObserve (Debian's redis-server 7.0 on the same
-// two-core machine, the same stream): 6,000 to 6,900 posts a second, and
-// 1.7 KB of server memory a post for a day's state (about 8.5 GB for 5M
-// posts). A day of 5M posts is 58 posts a second on average, so one Redis
-// serves a fleet of workers with a wide margin. A post costs some 20
-// commands inside the script (a unique text: five HMGETs over the window's
-// key generations, one HSET), and the server's cost per command, about 1
-// to 3 µs there, is the limit, not the network.
+// Keys are in layout v2 (redis_layout.go lists them): every key starts
+// with KeyPrefix + "v2:", so keys of the earlier layout are never read and
+// simply expire. Instances of one KeyPrefix on the two layouts do not see
+// each other's counts: upgrade them together, or give the new ones another
+// prefix. Inside the script a chunk's replay records are read with one
+// MGET and its distinct keys with one HMGET per live generation; a copied
+// post then costs about 10 commands, a unique or trivial one about 5.
+//
+// Measured on the same two-core machine (Debian's redis-server 7.0): on
+// the 200k stream of `make quality-brushing`, 112 to 124 µs of server CPU a
+// post (194 to 202 µs with the first layout) and 599 bytes of server memory
+// a post (670 before); in `circleguard bench -store redis`, 170 to 185 µs a
+// post, so one Redis serves about 5,500 posts a second whatever the number
+// of workers (docs/performance.md). A day of 5M posts is 58 posts a second
+// on average, so one Redis serves a fleet of workers with a wide margin,
+// and a catch-up after an outage is Redis-bound. The calls from Lua into
+// Redis (about 6,000 to 7,000 instructions each before the command's own
+// work) and the interpreter are the limit, not the network.
 //
 // # Differences between the stores
 //
