@@ -43,10 +43,7 @@ func benchPosts(b *testing.B, e *Engine) []benchPost {
 		bp.norm = bp.a.feat.Text
 		textnorm.ExtractInto(&bp.ents, bp.p.Text, bp.norm, bp.p.Links)
 		bp.signals = classifiers.Detect(nil, &bp.ents, bp.norm)
-		obs[i] = repetition.Observation{PostID: bp.p.ID, AuthorID: bp.p.AuthorID, At: bp.p.CreatedAt}
-		if !bp.a.fp.Trivial {
-			obs[i].Exact, obs[i].Bands = bp.a.fp.Exact, bp.a.fp.Bands
-		}
+		obs[i] = observation(&bp.p, &bp.a.fp)
 	}
 	counts, err := store.Observe(context.Background(), obs)
 	if err != nil {

@@ -255,11 +255,7 @@ func (e *Engine) decide(ctx context.Context, posts []post.Post, now time.Time, s
 	if e.store != nil {
 		bs.obs = bs.obs[:0]
 		for i := range posts {
-			o := repetition.Observation{PostID: posts[i].ID, AuthorID: posts[i].AuthorID, At: posts[i].CreatedAt}
-			if fp := &as[i].fp; !fp.Trivial {
-				o.Exact, o.Bands = fp.Exact, fp.Bands
-			}
-			bs.obs = append(bs.obs, o)
+			bs.obs = append(bs.obs, observation(&posts[i], &as[i].fp))
 		}
 		count := func() error {
 			var err error
@@ -306,6 +302,16 @@ func (e *Engine) decide(ctx context.Context, posts []post.Post, now time.Time, s
 		}
 	}
 	return nil
+}
+
+// observation is what the repetition store counts of post p with
+// fingerprint fp: a trivial text (a greeting) has no content keys.
+func observation(p *post.Post, fp *fingerprint.Fingerprint) repetition.Observation {
+	o := repetition.Observation{PostID: p.ID, AuthorID: p.AuthorID, At: p.CreatedAt}
+	if !fp.Trivial {
+		o.Exact, o.Bands = fp.Exact, fp.Bands
+	}
+	return o
 }
 
 // verdictMemory hands out the memory of a batch's verdicts in chunks.

@@ -74,10 +74,7 @@ func BenchmarkStages(b *testing.B) {
 		s.signals = classifiers.Detect(nil, &s.ents, s.norm)
 		s.tokens = e.model.Tokens(nil, s.norm, s.p.Lang, &s.ents)
 		e.analyse(&s.p, &s.a, needs{features: true, tokens: true})
-		obs[i] = repetition.Observation{PostID: s.p.ID, AuthorID: s.p.AuthorID, At: s.p.CreatedAt}
-		if !s.a.fp.Trivial {
-			obs[i].Exact, obs[i].Bands = s.a.fp.Exact, s.a.fp.Bands
-		}
+		obs[i] = observation(&s.p, &s.a.fp)
 	}
 	counts, err := store.Observe(context.Background(), obs)
 	if err != nil {

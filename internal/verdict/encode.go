@@ -384,10 +384,9 @@ func appendInvalidString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// marshalError returns the error json.Marshal gives for v, which appendJSON
-// refused: the same error as before Append was written by hand, so that
-// callers' messages do not change.
-func (v *Verdict) marshalError() error {
+// forJSON returns a copy of v as encoding/json should see it: Labels,
+// Reasons and Shadow never null.
+func (v *Verdict) forJSON() *Verdict {
 	c := *v
 	if c.Labels == nil {
 		c.Labels = []string{}
@@ -398,7 +397,14 @@ func (v *Verdict) marshalError() error {
 	if c.Shadow == nil {
 		c.Shadow = []Reason{}
 	}
-	if _, err := json.Marshal(&c); err != nil {
+	return &c
+}
+
+// marshalError returns the error json.Marshal gives for v, which appendJSON
+// refused: the same error as before Append was written by hand, so that
+// callers' messages do not change.
+func (v *Verdict) marshalError() error {
+	if _, err := json.Marshal(v.forJSON()); err != nil {
 		return err
 	}
 	return errors.New("verdict: cannot encode as JSON") // appendJSON and json.Marshal disagree: a bug

@@ -15,17 +15,7 @@ import (
 // referenceAppend is Append as it was before the hand-written encoder: the
 // definition of the bytes Append must write.
 func referenceAppend(v *Verdict, dst []byte) ([]byte, error) {
-	c := *v
-	if c.Labels == nil {
-		c.Labels = []string{}
-	}
-	if c.Reasons == nil {
-		c.Reasons = []Reason{}
-	}
-	if c.Shadow == nil {
-		c.Shadow = []Reason{}
-	}
-	b, err := json.Marshal(&c)
+	b, err := json.Marshal(v.forJSON())
 	if err != nil {
 		return dst, err
 	}
