@@ -76,6 +76,25 @@ func TestIntegrationRedis(t *testing.T) {
 	})
 }
 
+// sameCounts observes batch in the memory store m and the Redis store r and
+// fails at the first post whose counts differ.
+func sameCounts(t *testing.T, m, r Store, batch []Observation) {
+	t.Helper()
+	want, err := m.Observe(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Observe(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("post %s: redis %+v, memory %+v", batch[i].PostID, got[i], want[i])
+		}
+	}
+}
+
 // TestIntegrationRedisMatchesMemory feeds one random stream, in batches of
 // random sizes, to both stores and wants the same counts for every post.
 func TestIntegrationRedisMatchesMemory(t *testing.T) {
@@ -89,19 +108,7 @@ func TestIntegrationRedisMatchesMemory(t *testing.T) {
 	posts := randomPosts(rng, 4000)
 	for len(posts) > 0 {
 		n := min(1+rng.IntN(300), len(posts))
-		want, err := m.Observe(context.Background(), posts[:n])
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := r.Observe(context.Background(), posts[:n])
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("post %+v: redis %+v, memory %+v", posts[i], got[i], want[i])
-			}
-		}
+		sameCounts(t, m, r, posts[:n])
 		posts = posts[n:]
 	}
 }
@@ -140,19 +147,7 @@ func TestIntegrationRedisLargeChunks(t *testing.T) {
 	}
 	for len(posts) > 0 {
 		n := min(1500, len(posts))
-		want, err := m.Observe(context.Background(), posts[:n])
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := r.Observe(context.Background(), posts[:n])
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("post %s: redis %+v, memory %+v", posts[i].PostID, got[i], want[i])
-			}
-		}
+		sameCounts(t, m, r, posts[:n])
 		posts = posts[n:]
 	}
 }
